@@ -1,0 +1,66 @@
+# Matchmaker — `make run` to try it, `make test` to check it. `make help` lists the rest.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app matchmaker
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+PO     := $(wildcard matchmaker/translations/*/LC_MESSAGES/messages.po)
+MO     := $(PO:.po=.mo)
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint fmt install install-dev translations extract-messages db clean
+
+help: ## Show this list
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-18s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed ## Create .venv and install the runtime requirements
+
+install-dev: $(VENV)/.installed-dev ## Install the test and lint tools too
+
+%.mo: %.po
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+translations: $(VENV)/.installed $(MO) ## Compile the message catalogues
+
+db: $(VENV)/.installed ## Create or upgrade the database (SQLite in instance/, or DATABASE_URL)
+	$(FLASK) db upgrade
+
+run: translations db ## Install, migrate, load the demo data on first run, serve on http://127.0.0.1:5000
+	$(FLASK) seed-demo --if-empty
+	@echo
+	@$(FLASK) demo-logins
+	@echo
+	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C stops)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+lint: $(VENV)/.installed-dev ## ruff check and ruff format --check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: $(VENV)/.installed-dev ## Format the code and fix what ruff can
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: $(VENV)/.installed-dev translations lint ## Lint, then run the whole suite (browser tests included)
+	$(BIN)/pytest
+
+extract-messages: $(VENV)/.installed ## Extract UI strings and merge them into the catalogues
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o matchmaker/translations/messages.pot .
+	$(BIN)/pybabel update -i matchmaker/translations/messages.pot -d matchmaker/translations --no-fuzzy-matching
+
+clean: ## Remove the virtualenv, caches and compiled catalogues
+	rm -rf $(VENV) .pytest_cache .ruff_cache $(MO)
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

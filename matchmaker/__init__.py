@@ -1,0 +1,78 @@
+"""Matchmaker: industry-liaison matchmaking for Henan's deputy liaison stations."""
+
+import os
+
+from flask import Flask
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application; ``test_config`` overrides settings from the environment."""
+    app = Flask(__name__, instance_relative_config=True, template_folder="../templates")
+    os.makedirs(app.instance_path, exist_ok=True)
+    from . import config
+
+    app.config.from_mapping(config.from_environment(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_error_pages(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from . import database, models  # noqa: F401  (pragmas; tables known to Flask-Migrate)
+    from .extensions import babel, csrf, db, login_manager, migrate
+    from .i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=os.path.abspath(os.path.join(app.root_path, os.pardir, "migrations")),
+        render_as_batch=True,
+    )
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    from .auth import session as auth_session
+
+    auth_session.configure(login_manager)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .admin.routes import bp as admin_bp
+    from .auth.routes import bp as auth_bp
+    from .deputy.routes import bp as deputy_bp
+    from .enterprise.routes import bp as enterprise_bp
+    from .graduate.routes import bp as graduate_bp
+    from .public.routes import bp as public_bp
+    from .staff.routes import bp as staff_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(graduate_bp, url_prefix="/graduate")
+    app.register_blueprint(enterprise_bp, url_prefix="/enterprise")
+    app.register_blueprint(deputy_bp, url_prefix="/deputy")
+    app.register_blueprint(staff_bp, url_prefix="/station")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def register_template_helpers(app: Flask) -> None:
+    from . import templating
+
+    templating.register(app)
+
+
+def register_error_pages(app: Flask) -> None:
+    from .public import errors
+
+    errors.register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from . import cli
+
+    cli.register(app)

@@ -1,0 +1,198 @@
+"""The administrator's area: accounts, stations, sectors, enterprise verification."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+
+from ..extensions import db
+from ..forms import ButtonForm
+from ..models import Deputy, Enterprise, Graduate, Role, Sector, Station, TalentNeed, User
+from ..services import accounts, catalogue
+from ..services.errors import DomainError
+from ..web import restrict_to, save_or_show
+from .forms import DeputyForm, SectorForm, StaffForm, StationForm
+
+bp = Blueprint("admin", __name__)
+restrict_to(bp, Role.ADMIN)
+
+PAGE_SIZE = 50
+
+
+@bp.route("/")
+def home():
+    """Counts of everything, with links to manage it."""
+    counts = {
+        role: db.session.scalar(select(func.count(User.id)).where(User.role == role))
+        for role in Role
+    }
+    totals = {
+        "stations": db.session.scalar(select(func.count(Station.id))),
+        "sectors": db.session.scalar(select(func.count(Sector.id))),
+        "enterprises": db.session.scalar(select(func.count(Enterprise.id))),
+        "unverified": db.session.scalar(
+            select(func.count(Enterprise.id)).where(Enterprise.verified.is_(False))
+        ),
+        "graduates": db.session.scalar(select(func.count(Graduate.id))),
+        "needs": db.session.scalar(select(func.count(TalentNeed.id))),
+    }
+    return render_template("admin/home.html", counts=counts, totals=totals)
+
+
+@bp.route("/users")
+def users():
+    """All accounts, filtered by role or a search on e-mail and name."""
+    query = select(User).order_by(User.id)
+    role = request.args.get("role", "")
+    if role in {r.value for r in Role}:
+        query = query.where(User.role == Role(role))
+    term = request.args.get("q", "").strip()[:100]
+    if term:
+        like = f"%{term.lower()}%"
+        query = query.where(or_(User.email.like(like), User.display_name.like(f"%{term}%")))
+    page = db.paginate(query, per_page=PAGE_SIZE, error_out=False)
+    return render_template("admin/users.html", page=page, role=role, term=term, button=ButtonForm())
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+def toggle_active(user_id: int):
+    """Deactivate or reactivate an account."""
+    user = db.get_or_404(User, user_id)
+    if ButtonForm().validate_on_submit():
+        try:
+            accounts.set_active(current_user, user, not user.active)
+        except DomainError:
+            db.session.rollback()
+            flash(_("You cannot deactivate your own account."), "error")
+        else:
+            db.session.commit()
+            flash(_("Account %(email)s updated.", email=user.email), "success")
+    return redirect(request.referrer if _same_site(request.referrer) else url_for("admin.users"))
+
+
+def _same_site(url: str | None) -> bool:
+    return bool(url) and url.startswith(request.host_url)
+
+
+@bp.route("/deputies/new", methods=["GET", "POST"])
+def new_deputy():
+    """Create a deputy's account and profile."""
+    form = DeputyForm()
+    if form.validate_on_submit():
+        done = save_or_show(
+            form, lambda: accounts.create_deputy(**form.payload()), _("Deputy account created.")
+        )
+        if done is not None:
+            return redirect(url_for("admin.users", role="deputy"))
+    return render_template(
+        "form_page.html", form=form, heading=_("New deputy"), cancel_url=url_for("admin.users")
+    )
+
+
+@bp.route("/staff/new", methods=["GET", "POST"])
+def new_staff():
+    """Create a station staff account."""
+    form = StaffForm()
+    if form.validate_on_submit():
+        done = save_or_show(
+            form, lambda: accounts.create_staff(**form.payload()), _("Staff account created.")
+        )
+        if done is not None:
+            return redirect(url_for("admin.users", role="staff"))
+    return render_template(
+        "form_page.html",
+        form=form,
+        heading=_("New station staff account"),
+        cancel_url=url_for("admin.users"),
+    )
+
+
+@bp.route("/stations")
+def stations():
+    """All liaison stations."""
+    rows = db.session.scalars(select(Station).order_by(Station.id)).all()
+    return render_template("admin/stations.html", stations=rows)
+
+
+@bp.route("/stations/new", methods=["GET", "POST"], defaults={"station_id": None})
+@bp.route("/stations/<int:station_id>/edit", methods=["GET", "POST"])
+def edit_station(station_id: int | None):
+    """Create or edit a station."""
+    station = db.get_or_404(Station, station_id) if station_id else None
+    form = StationForm(obj=station)
+    if station is not None and not form.is_submitted():
+        form.sector_ids.data = [s.id for s in station.sectors]
+    elif station is None and not form.is_submitted():
+        form.review_deadline_days.data, form.consent_deadline_days.data = 7, 14
+    if form.validate_on_submit():
+        done = save_or_show(
+            form,
+            lambda: catalogue.save_station(**form.payload(), station=station),
+            _("Station saved."),
+        )
+        if done is not None:
+            return redirect(url_for("admin.stations"))
+    heading = _("Edit station") if station else _("New station")
+    return render_template(
+        "form_page.html", form=form, heading=heading, cancel_url=url_for("admin.stations")
+    )
+
+
+@bp.route("/sectors")
+def sectors():
+    """All sectors with their synonyms."""
+    rows = db.session.scalars(select(Sector).order_by(Sector.id)).all()
+    return render_template("admin/sectors.html", sectors=rows)
+
+
+@bp.route("/sectors/new", methods=["GET", "POST"], defaults={"sector_id": None})
+@bp.route("/sectors/<int:sector_id>/edit", methods=["GET", "POST"])
+def edit_sector(sector_id: int | None):
+    """Create or edit a sector and its synonyms."""
+    sector = db.get_or_404(Sector, sector_id) if sector_id else None
+    form = SectorForm(obj=sector)
+    if sector is not None and not form.is_submitted():
+        form.synonyms.data = "\n".join(sector.synonyms or [])
+    if form.validate_on_submit():
+        done = save_or_show(
+            form,
+            lambda: catalogue.save_sector(**form.payload(), sector=sector),
+            _("Sector saved."),
+        )
+        if done is not None:
+            return redirect(url_for("admin.sectors"))
+    heading = _("Edit sector") if sector else _("New sector")
+    return render_template(
+        "form_page.html", form=form, heading=heading, cancel_url=url_for("admin.sectors")
+    )
+
+
+@bp.route("/enterprises")
+def enterprises():
+    """All enterprises, unverified first, with the verification switch."""
+    query = select(Enterprise).order_by(Enterprise.verified, Enterprise.id)
+    page = db.paginate(query, per_page=PAGE_SIZE, error_out=False)
+    return render_template(
+        "shared/enterprises.html",
+        page=page,
+        button=ButtonForm(),
+        verify_endpoint="admin.verify_enterprise",
+    )
+
+
+@bp.route("/enterprises/<int:enterprise_id>/verify", methods=["POST"])
+def verify_enterprise(enterprise_id: int):
+    """Mark an enterprise verified, or take the mark back."""
+    enterprise = db.get_or_404(Enterprise, enterprise_id)
+    if ButtonForm().validate_on_submit():
+        catalogue.set_verified(current_user, enterprise, not enterprise.verified)
+        db.session.commit()
+        flash(_("%(name)s updated.", name=enterprise.name), "success")
+    return redirect(url_for("admin.enterprises"))
+
+
+@bp.route("/deputies")
+def deputies():
+    """All deputies with station, level and sectors."""
+    rows = db.session.scalars(select(Deputy).order_by(Deputy.station_id, Deputy.id)).all()
+    return render_template("shared/deputies.html", deputies=rows)

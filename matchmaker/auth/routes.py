@@ -1,0 +1,69 @@
+"""Sign in, sign up, sign out."""
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..extensions import db
+from ..messages import describe
+from ..services import accounts
+from ..web import is_safe_next, save_or_show
+from .forms import LoginForm, RegisterForm
+
+bp = Blueprint("auth", __name__)
+
+
+def _fresh_session() -> None:
+    """Drop everything in the session except the chosen language."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
+def _start_session(user) -> None:
+    _fresh_session()  # a new session at every sign-in
+    login_user(user)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """The sign-in page; goes on to a safe ``next`` path or the role's home."""
+    if current_user.is_authenticated:
+        return redirect(url_for("public.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is None:
+            form.form_errors.append(describe("login_failed"))
+        else:
+            db.session.commit()
+            _start_session(user)
+            target = request.args.get("next")
+            return redirect(target if is_safe_next(target) else url_for("public.home"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    """Self-service sign-up for graduates and enterprises."""
+    if current_user.is_authenticated:
+        return redirect(url_for("public.home"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        user = save_or_show(form, lambda: accounts.register(**form.payload()))
+        if user is not None:
+            _start_session(user)
+            flash(_("Welcome! Please complete your profile."), "success")
+            return redirect(url_for("public.home"))
+    return render_template("auth/register.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    """Sign out (POST only, so a link on another site cannot sign anyone out)."""
+    logout_user()
+    _fresh_session()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("public.index"))

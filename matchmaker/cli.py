@@ -1,0 +1,72 @@
+"""Command-line tasks: ``flask seed-demo``, ``flask load-reference``, ``flask create-admin``."""
+
+import click
+from flask import Flask
+from sqlalchemy import func, select
+
+from .extensions import db
+from .models import User
+from .services import accounts, demo
+from .services.errors import DomainError
+
+
+def register(app: Flask) -> None:
+    """Attach the commands to ``app.cli``."""
+    app.cli.add_command(load_reference)
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(demo_logins)
+    app.cli.add_command(create_admin)
+
+
+def _report(created: dict[str, int]) -> None:
+    if not created:
+        click.echo("Nothing new: everything was already loaded.")
+    for kind, count in sorted(created.items()):
+        click.echo(f"  created {count:4d} {kind}")
+
+
+@click.command("load-reference")
+def load_reference():
+    """Load regions, sectors and stations from data/ (safe to repeat)."""
+    loader = demo.Loader()
+    loader.load_reference()
+    db.session.commit()
+    _report(loader.created)
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when any account exists.")
+def seed_demo(if_empty: bool):
+    """Load the demo data set from data/demo (safe to repeat: creates only what is missing)."""
+    if if_empty and db.session.scalar(select(func.count(User.id))):
+        click.echo("Accounts exist already; demo data not loaded again.")
+        return
+    loader = demo.Loader()
+    loader.load_demo()
+    db.session.commit()
+    _report(loader.created)
+
+
+@click.command("demo-logins")
+def demo_logins():
+    """Print one demo login per role."""
+    rows = demo.demo_logins()
+    password = rows.pop()[1]
+    click.echo(f"Demo logins (password for all: {password})")
+    for role, email in rows:
+        click.echo(f"  {role:<11} {email}")
+
+
+@click.command("create-admin")
+@click.option("--email", prompt=True)
+@click.option("--name", prompt=True, default="Administrator")
+@click.password_option()
+def create_admin(email: str, name: str, password: str):
+    """Create an administrator account."""
+    try:
+        user = accounts.create_admin(email, password, name)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(f"not created: {error.code}") from None
+    db.session.commit()
+    click.echo(f"Administrator {user.email} created.")

@@ -1,0 +1,42 @@
+"""The deputy's area. (The review queue arrives with the introductions workflow.)"""
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..models import Role
+from ..services import deputies
+from ..web import restrict_to, save_or_show
+from .forms import DeputyProfileForm
+
+bp = Blueprint("deputy", __name__)
+restrict_to(bp, Role.DEPUTY)
+
+
+@bp.route("/")
+def home():
+    """The deputy's own profile: level, station, sectors, affiliation."""
+    return render_template("deputy/home.html", deputy=current_user.deputy)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+def profile():
+    """Edit post, phone and followed sectors."""
+    deputy = current_user.deputy
+    form = DeputyProfileForm(obj=deputy)
+    locale = str(get_locale())
+    form.sector_ids.choices = [(s.id, s.name_for(locale)) for s in deputy.station.sectors]
+    if not form.is_submitted():
+        form.sector_ids.data = [s.id for s in deputy.sectors]
+    if form.validate_on_submit():
+        saved = save_or_show(
+            form,
+            lambda: deputies.update_own_profile(deputy, **form.payload()),
+            _("Your profile is saved."),
+        )
+        if saved is not None:
+            return redirect(url_for("deputy.home"))
+    return render_template(
+        "form_page.html", form=form, heading=_("My profile"), cancel_url=url_for("deputy.home")
+    )

@@ -1,0 +1,104 @@
+"""Form fields and validators shared by the role areas."""
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import IntegerField, SelectField, SelectMultipleField, SubmitField, widgets
+from wtforms.validators import NumberRange, Optional, ValidationError
+
+from .extensions import db
+from .identifiers import IdentifierError, check_credit_code, check_email, check_phone
+from .messages import describe
+from .models import Region, RegionLevel, Sector, Station
+
+
+class ButtonForm(FlaskForm):
+    """A form that is only a button (with its CSRF token), for POST-only actions."""
+
+    submit = SubmitField()
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as a list of check boxes (easier on a phone)."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class PayloadMixin:
+    """``payload()`` returns exactly the fields named in ``fields_out``: what a service takes.
+
+    Nothing else a client posts reaches the service (no mass assignment).
+    """
+
+    fields_out = ""
+
+    def payload(self) -> dict:
+        return {name: self[name].data for name in self.fields_out.split()}
+
+
+def optional_int(label, minimum=0, maximum=10_000_000, **kwargs) -> IntegerField:
+    """An optional whole-number field with bounds and a readable message."""
+    message = _l("Enter a whole number between %(min)s and %(max)s.", min=minimum, max=maximum)
+    return IntegerField(
+        label, validators=[Optional(), NumberRange(minimum, maximum, message)], **kwargs
+    )
+
+
+def _identifier_validator(check):
+    def validate(form, field):
+        if field.data and str(field.data).strip():
+            try:
+                check(field.data)
+            except IdentifierError as error:
+                raise ValidationError(describe(error.code, **error.params)) from None
+
+    return validate
+
+
+credit_code_valid = _identifier_validator(check_credit_code)
+phone_valid = _identifier_validator(check_phone)
+email_valid = _identifier_validator(check_email)
+
+
+def sector_choices() -> list[tuple[int, str]]:
+    """Sectors for a select, named in the current language."""
+    locale = str(get_locale() or "zh")
+    sectors = db.session.scalars(select(Sector).order_by(Sector.id))
+    return [(s.id, s.name_for(locale)) for s in sectors]
+
+
+def region_choices(*levels: RegionLevel) -> list[tuple[int, str]]:
+    """Regions of the given levels, as 许昌市鄢陵县陈化店镇, in tree order."""
+    regions = db.session.scalars(select(Region).where(Region.level.in_(levels)))
+    return sorted(((r.id, r.label) for r in regions), key=lambda pair: _tree_key(pair[0]))
+
+
+_LOCAL = (RegionLevel.COUNTY, RegionLevel.TOWNSHIP)
+_ANY_BELOW_PROVINCE = (RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWNSHIP)
+
+
+def local_region_choices() -> list[tuple[int, str]]:
+    """Counties and townships: where a firm or a posting is."""
+    return region_choices(*_LOCAL)
+
+
+def any_region_choices() -> list[tuple[int, str]]:
+    """Cities, counties and townships: a hometown or a wanted area."""
+    return region_choices(*_ANY_BELOW_PROVINCE)
+
+
+def _tree_key(region_id: int) -> tuple[int, ...]:
+    region = db.session.get(Region, region_id)
+    return tuple(r.id for r in region.lineage())
+
+
+def station_choices() -> list[tuple[int, str]]:
+    stations = db.session.scalars(select(Station).order_by(Station.id))
+    return [(s.id, s.name) for s in stations]
+
+
+def int_select(label, **kwargs) -> SelectField:
+    """A required select whose values are row ids."""
+    return SelectField(label, coerce=int, validate_choice=True, **kwargs)

@@ -1,0 +1,670 @@
+"""The data model: every object of the design, with its invariants in the database.
+
+Enumerations are stored as short strings guarded by CHECK constraints, so the same
+schema works on SQLite and PostgreSQL. Timestamps are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    """Return the current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored in UTC and always read back timezone-aware.
+
+    SQLite keeps no zone, PostgreSQL does; this makes both behave the same.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware UTC datetime")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+def str_enum(cls: type[enum.Enum], name: str) -> Enum:
+    """A string enumeration column type with a named CHECK constraint."""
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=max(len(m.value) for m in cls),
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+def created_column() -> Mapped[datetime]:
+    return mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+def updated_column() -> Mapped[datetime]:
+    return mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False)
+
+
+# --- enumerations -------------------------------------------------------------------
+
+
+class Role(enum.StrEnum):
+    ENTERPRISE = "enterprise"
+    GRADUATE = "graduate"
+    DEPUTY = "deputy"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+class RegionLevel(enum.StrEnum):
+    PROVINCE = "province"
+    CITY = "city"
+    COUNTY = "county"
+    TOWNSHIP = "township"
+
+
+class DeputyLevel(enum.StrEnum):
+    TOWNSHIP = "township"
+    COUNTY = "county"
+    CITY = "city"
+    PROVINCE = "province"
+    NATIONAL = "national"
+
+
+class Degree(enum.StrEnum):
+    """Highest education, in ascending order (the order is used for requirements)."""
+
+    SECONDARY = "secondary"
+    ASSOCIATE = "associate"
+    BACHELOR = "bachelor"
+    MASTER = "master"
+    DOCTOR = "doctor"
+
+    @property
+    def rank(self) -> int:
+        return list(Degree).index(self)
+
+
+class NeedStatus(enum.StrEnum):
+    OPEN = "open"
+    FILLED = "filled"
+    CLOSED = "closed"
+
+
+class ProjectStatus(enum.StrEnum):
+    OPEN = "open"
+    SIGNED = "signed"
+    CLOSED = "closed"
+
+
+class InterestStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class LeadKind(enum.StrEnum):
+    TALENT = "talent"
+    INVESTMENT = "investment"
+
+
+class LeadStatus(enum.StrEnum):
+    SUGGESTED = "suggested"
+    DISMISSED = "dismissed"
+    INTRODUCED = "introduced"
+    DECLINED = "declined"
+    LAPSED = "lapsed"
+    WITHDRAWN = "withdrawn"
+    CONNECTED = "connected"
+    INTERVIEWING = "interviewing"
+    HIRED = "hired"
+    RETAINED = "retained"
+    NEGOTIATING = "negotiating"
+    SIGNED = "signed"
+    FUNDS_ARRIVED = "funds_arrived"
+    IN_PRODUCTION = "in_production"
+    NO_DEAL = "no_deal"
+    CLOSED = "closed"
+
+
+class ConsentParty(enum.StrEnum):
+    """Which side of a lead a consent belongs to."""
+
+    GRADUATE = "graduate"
+    EMPLOYER = "employer"
+    PROJECT_OWNER = "project_owner"
+    INVESTOR = "investor"
+
+
+class ConsentDecision(enum.StrEnum):
+    GRANTED = "granted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+# --- association tables -------------------------------------------------------------
+
+
+def _link_table(name: str, left: str, right: str) -> Table:
+    return Table(
+        name,
+        db.metadata,
+        Column(f"{left}_id", ForeignKey(f"{left}.id", ondelete="CASCADE"), primary_key=True),
+        Column(f"{right}_id", ForeignKey(f"{right}.id", ondelete="CASCADE"), primary_key=True),
+    )
+
+
+station_sectors = _link_table("station_sector", "station", "sector")
+deputy_sectors = _link_table("deputy_sector", "deputy", "sector")
+graduate_sectors = _link_table("graduate_sector", "graduate", "sector")
+graduate_regions = _link_table("graduate_region", "graduate", "region")
+interest_sectors = _link_table("interest_sector", "investor_interest", "sector")
+interest_regions = _link_table("interest_region", "investor_interest", "region")
+
+
+# --- places and sectors -------------------------------------------------------------
+
+
+class Region(db.Model):
+    """An administrative area: province → city → county → township."""
+
+    __tablename__ = "region"
+    __table_args__ = (
+        UniqueConstraint("parent_id", "name"),
+        CheckConstraint(
+            "(level = 'province' AND parent_id IS NULL)"
+            " OR (level <> 'province' AND parent_id IS NOT NULL)",
+            name="root_is_province",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    code: Mapped[str | None] = mapped_column(String(12), unique=True)
+    level: Mapped[RegionLevel] = mapped_column(str_enum(RegionLevel, "region_level"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), index=True)
+
+    parent: Mapped[Region | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Region]] = relationship(back_populates="parent", order_by="Region.id")
+
+    def lineage(self) -> list[Region]:
+        """This region and its ancestors, province first."""
+        chain, node = [], self
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return chain[::-1]
+
+    @property
+    def path(self) -> str:
+        """Names from the province down, joined with '/' (the natural key in data files)."""
+        return "/".join(r.name for r in self.lineage())
+
+    @property
+    def label(self) -> str:
+        """Display name without the province: 许昌市鄢陵县陈化店镇."""
+        parts = [r.name for r in self.lineage() if r.level is not RegionLevel.PROVINCE]
+        return "".join(parts) or self.name
+
+    def __repr__(self) -> str:
+        return f"<Region {self.path}>"
+
+
+class Sector(db.Model):
+    """An industry sector with its names and the synonyms folded to it by matching."""
+
+    __tablename__ = "sector"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(40), unique=True)
+    name_en: Mapped[str] = mapped_column(String(80))
+    synonyms: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    def name_for(self, locale: str) -> str:
+        return self.name_en if locale.startswith("en") else self.name_zh
+
+    def __repr__(self) -> str:
+        return f"<Sector {self.code}>"
+
+
+class Station(db.Model):
+    """A deputy liaison station (人大代表联络站) in a region, serving some sectors."""
+
+    __tablename__ = "station"
+    __table_args__ = (
+        CheckConstraint("review_deadline_days > 0", name="review_deadline_positive"),
+        CheckConstraint("consent_deadline_days > 0", name="consent_deadline_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
+    review_deadline_days: Mapped[int] = mapped_column(Integer, default=7)
+    consent_deadline_days: Mapped[int] = mapped_column(Integer, default=14)
+    created_at: Mapped[datetime] = created_column()
+
+    region: Mapped[Region] = relationship()
+    sectors: Mapped[list[Sector]] = relationship(secondary=station_sectors, order_by=Sector.id)
+    deputies: Mapped[list[Deputy]] = relationship(back_populates="station")
+
+    def __repr__(self) -> str:
+        return f"<Station {self.name}>"
+
+
+# --- people -------------------------------------------------------------------------
+
+
+class User(UserMixin, db.Model):
+    """An account. Its role decides which area of the site it may use."""
+
+    __tablename__ = "user_account"
+    __table_args__ = (
+        CheckConstraint("email = lower(email)", name="email_lower_case"),
+        CheckConstraint("role <> 'staff' OR station_id IS NOT NULL", name="staff_has_station"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "user_role"), index=True)
+    display_name: Mapped[str] = mapped_column(String(50))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("station.id"), index=True)
+    created_at: Mapped[datetime] = created_column()
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    station: Mapped[Station | None] = relationship()
+    enterprise: Mapped[Enterprise | None] = relationship(
+        back_populates="user", foreign_keys="Enterprise.user_id"
+    )
+    graduate: Mapped[Graduate | None] = relationship(back_populates="user")
+    deputy: Mapped[Deputy | None] = relationship(back_populates="user")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role.value}>"
+
+
+class Deputy(db.Model):
+    """A people's congress deputy (人大代表) attached to a station."""
+
+    __tablename__ = "deputy"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), unique=True)
+    name: Mapped[str] = mapped_column(String(50))
+    level: Mapped[DeputyLevel] = mapped_column(str_enum(DeputyLevel, "deputy_level"))
+    station_id: Mapped[int] = mapped_column(ForeignKey("station.id"), index=True)
+    affiliation: Mapped[str] = mapped_column(String(120), default="")
+    affiliated_enterprise_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enterprise.id"), index=True
+    )
+    phone: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = created_column()
+
+    user: Mapped[User] = relationship(back_populates="deputy")
+    station: Mapped[Station] = relationship(back_populates="deputies")
+    sectors: Mapped[list[Sector]] = relationship(secondary=deputy_sectors, order_by=Sector.id)
+    affiliated_enterprise: Mapped[Enterprise | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Deputy {self.name}>"
+
+
+class Enterprise(db.Model):
+    """A firm, identified by its 18-character unified social credit code (GB 32100)."""
+
+    __tablename__ = "enterprise"
+    __table_args__ = (CheckConstraint("length(credit_code) = 18", name="credit_code_length"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    credit_code: Mapped[str] = mapped_column(String(18), unique=True)
+    sector_id: Mapped[int] = mapped_column(ForeignKey("sector.id"), index=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    contact_person: Mapped[str] = mapped_column(String(50), default="")
+    phone: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(254))
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = created_column()
+    updated_at: Mapped[datetime] = updated_column()
+
+    user: Mapped[User | None] = relationship(back_populates="enterprise", foreign_keys=[user_id])
+    sector: Mapped[Sector] = relationship()
+    region: Mapped[Region] = relationship()
+    talent_needs: Mapped[list[TalentNeed]] = relationship(
+        back_populates="enterprise", order_by="TalentNeed.id"
+    )
+    projects: Mapped[list[InvestmentProject]] = relationship(
+        back_populates="enterprise", order_by="InvestmentProject.id"
+    )
+    interests: Mapped[list[InvestorInterest]] = relationship(
+        back_populates="enterprise", order_by="InvestorInterest.id"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Enterprise {self.credit_code}>"
+
+
+class Graduate(db.Model):
+    """A college graduate or young returnee (返乡青年) looking for work at home."""
+
+    __tablename__ = "graduate"
+    __table_args__ = (
+        CheckConstraint("graduation_year BETWEEN 1950 AND 2100", name="graduation_year_plausible"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), unique=True)
+    name: Mapped[str] = mapped_column(String(50))
+    school: Mapped[str] = mapped_column(String(80))
+    major: Mapped[str] = mapped_column(String(80))
+    degree: Mapped[Degree] = mapped_column(str_enum(Degree, "degree"))
+    graduation_year: Mapped[int] = mapped_column(Integer)
+    skills: Mapped[str] = mapped_column(Text, default="")
+    intro: Mapped[str] = mapped_column(Text, default="")
+    hometown_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), index=True)
+    is_returnee: Mapped[bool] = mapped_column(Boolean, default=False)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(254))
+    open_to_matching: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = created_column()
+    updated_at: Mapped[datetime] = updated_column()
+
+    user: Mapped[User | None] = relationship(back_populates="graduate")
+    hometown: Mapped[Region | None] = relationship()
+    wanted_sectors: Mapped[list[Sector]] = relationship(
+        secondary=graduate_sectors, order_by=Sector.id
+    )
+    wanted_regions: Mapped[list[Region]] = relationship(
+        secondary=graduate_regions, order_by=Region.id
+    )
+
+    def __repr__(self) -> str:
+        return f"<Graduate {self.id} {self.major}>"
+
+
+# --- what enterprises and investors post --------------------------------------------
+
+
+def _amount_checks() -> tuple[CheckConstraint, ...]:
+    """Amounts in 万元: not negative, and the range in order (new objects per table)."""
+    return (
+        CheckConstraint(
+            "amount_min_wan IS NULL OR amount_min_wan >= 0", name="amount_min_not_negative"
+        ),
+        CheckConstraint(
+            "amount_min_wan IS NULL OR amount_max_wan IS NULL OR amount_min_wan <= amount_max_wan",
+            name="amount_range_ordered",
+        ),
+    )
+
+
+class TalentNeed(db.Model):
+    """A job an enterprise wants filled (岗位需求)."""
+
+    __tablename__ = "talent_need"
+    __table_args__ = (
+        CheckConstraint("headcount BETWEEN 1 AND 1000", name="headcount_range"),
+        CheckConstraint("salary_min IS NULL OR salary_min >= 0", name="salary_min_not_negative"),
+        CheckConstraint(
+            "salary_min IS NULL OR salary_max IS NULL OR salary_min <= salary_max",
+            name="salary_range_ordered",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    title: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    sector_id: Mapped[int] = mapped_column(ForeignKey("sector.id"), index=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
+    min_degree: Mapped[Degree | None] = mapped_column(str_enum(Degree, "need_min_degree"))
+    headcount: Mapped[int] = mapped_column(Integer, default=1)
+    salary_min: Mapped[int | None] = mapped_column(Integer)
+    salary_max: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[NeedStatus] = mapped_column(
+        str_enum(NeedStatus, "need_status"), default=NeedStatus.OPEN, index=True
+    )
+    created_at: Mapped[datetime] = created_column()
+    updated_at: Mapped[datetime] = updated_column()
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    enterprise: Mapped[Enterprise] = relationship(back_populates="talent_needs")
+    sector: Mapped[Sector] = relationship()
+    region: Mapped[Region] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<TalentNeed {self.id} {self.title}>"
+
+
+class InvestmentProject(db.Model):
+    """A project an enterprise seeks investment for (招商项目), amounts in 万元."""
+
+    __tablename__ = "investment_project"
+    __table_args__ = _amount_checks()
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    title: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    sector_id: Mapped[int] = mapped_column(ForeignKey("sector.id"), index=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
+    amount_min_wan: Mapped[int | None] = mapped_column(Integer)
+    amount_max_wan: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[ProjectStatus] = mapped_column(
+        str_enum(ProjectStatus, "project_status"), default=ProjectStatus.OPEN, index=True
+    )
+    created_at: Mapped[datetime] = created_column()
+    updated_at: Mapped[datetime] = updated_column()
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    enterprise: Mapped[Enterprise] = relationship(back_populates="projects")
+    sector: Mapped[Sector] = relationship()
+    region: Mapped[Region] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<InvestmentProject {self.id} {self.title}>"
+
+
+class InvestorInterest(db.Model):
+    """What an investing enterprise wants to put money into (投资意向), in 万元."""
+
+    __tablename__ = "investor_interest"
+    __table_args__ = _amount_checks()
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    title: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    amount_min_wan: Mapped[int | None] = mapped_column(Integer)
+    amount_max_wan: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[InterestStatus] = mapped_column(
+        str_enum(InterestStatus, "interest_status"), default=InterestStatus.OPEN, index=True
+    )
+    created_at: Mapped[datetime] = created_column()
+    updated_at: Mapped[datetime] = updated_column()
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    enterprise: Mapped[Enterprise] = relationship(back_populates="interests")
+    sectors: Mapped[list[Sector]] = relationship(secondary=interest_sectors, order_by=Sector.id)
+    regions: Mapped[list[Region]] = relationship(secondary=interest_regions, order_by=Region.id)
+
+    def __repr__(self) -> str:
+        return f"<InvestorInterest {self.id} {self.title}>"
+
+
+# --- leads and their history --------------------------------------------------------
+
+
+class Lead(db.Model):
+    """One suggested pairing: a graduate for a need, or an investor for a project."""
+
+    __tablename__ = "lead"
+    __table_args__ = (
+        UniqueConstraint("talent_need_id", "graduate_id"),
+        UniqueConstraint("project_id", "interest_id"),
+        CheckConstraint(
+            "(kind = 'talent' AND talent_need_id IS NOT NULL AND graduate_id IS NOT NULL"
+            " AND project_id IS NULL AND interest_id IS NULL)"
+            " OR (kind = 'investment' AND project_id IS NOT NULL AND interest_id IS NOT NULL"
+            " AND talent_need_id IS NULL AND graduate_id IS NULL)",
+            name="sides_match_kind",
+        ),
+        CheckConstraint("score >= 0 AND score <= 1", name="score_in_unit_range"),
+        CheckConstraint(
+            "outcome_amount_wan IS NULL OR outcome_amount_wan >= 0",
+            name="outcome_amount_not_negative",
+        ),
+        Index("ix_lead_station_status", "station_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[LeadKind] = mapped_column(str_enum(LeadKind, "lead_kind"))
+    talent_need_id: Mapped[int | None] = mapped_column(
+        ForeignKey("talent_need.id", ondelete="CASCADE"), index=True
+    )
+    graduate_id: Mapped[int | None] = mapped_column(
+        ForeignKey("graduate.id", ondelete="CASCADE"), index=True
+    )
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("investment_project.id", ondelete="CASCADE"), index=True
+    )
+    interest_id: Mapped[int | None] = mapped_column(
+        ForeignKey("investor_interest.id", ondelete="CASCADE"), index=True
+    )
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("station.id"))
+    sector_id: Mapped[int | None] = mapped_column(ForeignKey("sector.id"), index=True)
+    score: Mapped[float] = mapped_column(Float)
+    explanation: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[LeadStatus] = mapped_column(
+        str_enum(LeadStatus, "lead_status"), default=LeadStatus.SUGGESTED, index=True
+    )
+    dismiss_reason: Mapped[str | None] = mapped_column(String(40))
+    deferred_until: Mapped[date | None] = mapped_column(Date)
+    outcome_date: Mapped[date | None] = mapped_column(Date)
+    outcome_position: Mapped[str | None] = mapped_column(String(100))
+    outcome_amount_wan: Mapped[int | None] = mapped_column(Integer)
+    closing_note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = created_column()
+    updated_at: Mapped[datetime] = updated_column()
+    status_changed_at: Mapped[datetime] = created_column()
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    introduced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    connected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    talent_need: Mapped[TalentNeed | None] = relationship()
+    graduate: Mapped[Graduate | None] = relationship()
+    project: Mapped[InvestmentProject | None] = relationship()
+    interest: Mapped[InvestorInterest | None] = relationship()
+    station: Mapped[Station | None] = relationship()
+    sector: Mapped[Sector | None] = relationship()
+    events: Mapped[list[LeadEvent]] = relationship(
+        back_populates="lead", order_by="LeadEvent.id", cascade="all, delete-orphan"
+    )
+    consents: Mapped[list[Consent]] = relationship(
+        back_populates="lead", order_by="Consent.id", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Lead {self.id} {self.kind.value} {self.status.value}>"
+
+
+class LeadEvent(db.Model):
+    """One transition of a lead: who moved it, from what, to what, and why."""
+
+    __tablename__ = "lead_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("lead.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    from_status: Mapped[LeadStatus | None] = mapped_column(
+        str_enum(LeadStatus, "event_from_status")
+    )
+    to_status: Mapped[LeadStatus] = mapped_column(str_enum(LeadStatus, "event_to_status"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = created_column()
+
+    lead: Mapped[Lead] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class Consent(db.Model):
+    """A side's decision to share named fields with the other side of one lead."""
+
+    __tablename__ = "consent"
+    __table_args__ = (UniqueConstraint("lead_id", "party"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("lead.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    party: Mapped[ConsentParty] = mapped_column(str_enum(ConsentParty, "consent_party"))
+    decision: Mapped[ConsentDecision] = mapped_column(str_enum(ConsentDecision, "consent_decision"))
+    fields: Mapped[list[str]] = mapped_column(JSON, default=list)
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    notice_version: Mapped[str] = mapped_column(String(20))
+    decided_at: Mapped[datetime] = created_column()
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    lead: Mapped[Lead] = relationship(back_populates="consents")
+    user: Mapped[User] = relationship()
+
+
+class Notification(db.Model):
+    """An in-app message; its text is rendered from ``kind`` and ``params`` per locale."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("lead.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = created_column()
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+    lead: Mapped[Lead | None] = relationship()

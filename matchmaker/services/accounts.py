@@ -1,0 +1,117 @@
+"""Accounts: registration, sign-in, and accounts that administrators create."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..identifiers import IdentifierError, check_email
+from ..models import Deputy, DeputyLevel, Enterprise, Role, Station, User
+from ..passwords import hash_password, needs_rehash, verify_password
+from .errors import DomainError
+from .lookup import get_or_refuse, sectors_by_ids
+
+SELF_SERVICE_ROLES = (Role.ENTERPRISE, Role.GRADUATE)
+
+
+def find_user(email: str) -> User | None:
+    """The account with this e-mail address (case and width folded), if any."""
+    try:
+        normalised = check_email(email)
+    except IdentifierError:
+        return None
+    return db.session.scalar(select(User).where(User.email == normalised))
+
+
+def _new_user(email: str, password: str, role: Role, display_name: str, **extra) -> User:
+    try:
+        normalised = check_email(email)
+    except IdentifierError as error:
+        raise DomainError(error.code, field="email") from None
+    if db.session.scalar(select(User.id).where(User.email == normalised)) is not None:
+        raise DomainError("email_taken", field="email")
+    user = User(
+        email=normalised,
+        password_hash=hash_password(password),
+        role=role,
+        display_name=display_name.strip(),
+        **extra,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def register(email: str, password: str, role: Role, display_name: str) -> User:
+    """Self-service sign-up; only enterprises and graduates may register themselves."""
+    if role not in SELF_SERVICE_ROLES:
+        raise DomainError("role_not_self_service", field="role")
+    return _new_user(email, password, role, display_name)
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active account for these credentials, or None. Upgrades an old hash."""
+    user = find_user(email)
+    if user is None or not user.active:
+        return None
+    if not verify_password(user.password_hash, password):
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = datetime.now(UTC)
+    return user
+
+
+def create_staff(email: str, password: str, display_name: str, station_id: int) -> User:
+    """An account for a station's staff member, scoped to that station."""
+    station = get_or_refuse(Station, station_id, "station_unknown", "station_id")
+    return _new_user(email, password, Role.STAFF, display_name, station=station)
+
+
+def create_admin(email: str, password: str, display_name: str) -> User:
+    """An administrator account (created from the command line or by another admin)."""
+    return _new_user(email, password, Role.ADMIN, display_name)
+
+
+def create_deputy(
+    *,
+    email: str,
+    password: str,
+    name: str,
+    level: str,
+    station_id: int,
+    sector_ids: list[int],
+    affiliation: str = "",
+    affiliated_enterprise_id: int | None = None,
+    phone: str | None = None,
+) -> Deputy:
+    """A deputy's account and profile, in one step."""
+    station = get_or_refuse(Station, station_id, "station_unknown", "station_id")
+    enterprise = None
+    if affiliated_enterprise_id:
+        enterprise = get_or_refuse(
+            Enterprise, affiliated_enterprise_id, "enterprise_unknown", "affiliated_enterprise_id"
+        )
+    sectors = sectors_by_ids(sector_ids)
+    user = _new_user(email, password, Role.DEPUTY, name)
+    deputy = Deputy(
+        user=user,
+        name=name.strip(),
+        level=DeputyLevel(level),
+        station=station,
+        sectors=sectors,
+        affiliation=affiliation.strip(),
+        affiliated_enterprise=enterprise,
+        phone=phone or None,
+    )
+    db.session.add(deputy)
+    db.session.flush()
+    return deputy
+
+
+def set_active(actor: User, user: User, active: bool) -> User:
+    """Activate or deactivate an account; nobody can lock themselves out."""
+    if actor.id == user.id and not active:
+        raise DomainError("own_account")
+    user.active = active
+    return user

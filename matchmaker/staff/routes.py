@@ -1,0 +1,58 @@
+"""Station staff: their own station's deputies and the enterprises around it."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..extensions import db
+from ..forms import ButtonForm
+from ..models import Enterprise, RegionLevel, Role
+from ..services import catalogue
+from ..web import get_owned_or_404, restrict_to
+
+bp = Blueprint("staff", __name__)
+restrict_to(bp, Role.STAFF)
+
+
+def _station_region_ids() -> list[int]:
+    """The station's county (a township station serves the whole county) and below."""
+    region = current_user.station.region
+    area = region.parent if region.level is RegionLevel.TOWNSHIP else region
+    return catalogue.regions_within(area)
+
+
+@bp.route("/")
+def home():
+    """The station: its sectors, deputies and deadlines."""
+    station = current_user.station
+    return render_template("staff/home.html", station=station, deputies=station.deputies)
+
+
+@bp.route("/enterprises")
+def enterprises():
+    """Enterprises in the station's county, unverified first, to check and verify."""
+    query = (
+        select(Enterprise)
+        .where(Enterprise.region_id.in_(_station_region_ids()))
+        .order_by(Enterprise.verified, Enterprise.id)
+    )
+    page = db.paginate(query, per_page=50, error_out=False)
+    return render_template(
+        "shared/enterprises.html",
+        page=page,
+        button=ButtonForm(),
+        verify_endpoint="staff.verify_enterprise",
+    )
+
+
+@bp.route("/enterprises/<int:enterprise_id>/verify", methods=["POST"])
+def verify_enterprise(enterprise_id: int):
+    """Verify an enterprise of the station's county (another county's gets 404)."""
+    region_ids = set(_station_region_ids())
+    enterprise = get_owned_or_404(Enterprise, enterprise_id, lambda e: e.region_id in region_ids)
+    if ButtonForm().validate_on_submit():
+        catalogue.set_verified(current_user, enterprise, not enterprise.verified)
+        db.session.commit()
+        flash(_("%(name)s updated.", name=enterprise.name), "success")
+    return redirect(url_for("staff.enterprises"))

@@ -1,0 +1,89 @@
+"""Template filters and globals: dates, labels, phone numbers, the navigation."""
+
+from datetime import date, datetime
+
+from flask import Flask, request
+from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from .identifiers import display_phone
+from .labels import ALL as LABELS
+from .models import Role
+
+NAVIGATION = {
+    Role.GRADUATE: [("graduate.home", _l("My profile"))],
+    Role.ENTERPRISE: [
+        ("enterprise.home", _l("My enterprise")),
+        ("enterprise.profile", _l("Enterprise profile")),
+    ],
+    Role.DEPUTY: [("deputy.home", _l("My profile"))],
+    Role.STAFF: [
+        ("staff.home", _l("My station")),
+        ("staff.enterprises", _l("Enterprises")),
+    ],
+    Role.ADMIN: [
+        ("admin.home", _l("Overview")),
+        ("admin.users", _l("Accounts")),
+        ("admin.stations", _l("Stations")),
+        ("admin.sectors", _l("Sectors")),
+        ("admin.enterprises", _l("Enterprises")),
+        ("admin.deputies", _l("Deputies")),
+    ],
+}
+
+
+def long_date(value: date | datetime | None) -> str:
+    """2026年11月28日 in Chinese, November 28, 2026 in English."""
+    if value is None:
+        return ""
+    return format_date(value, "long")
+
+
+def date_time(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return format_datetime(value, "medium")
+
+
+def label(value, kind: str) -> str:
+    """The translated label of an enumeration member, e.g. ``degree|label('degree')``."""
+    if value is None:
+        return ""
+    return str(LABELS[kind].get(value, value))
+
+
+def sector_name(sector) -> str:
+    return sector.name_for(str(get_locale())) if sector is not None else ""
+
+
+def field_attrs(field) -> dict:
+    """Accessibility attributes for a form control: invalid state, help and errors."""
+    attrs = {}
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+    if field.errors or field.description:
+        attrs["aria-describedby"] = f"{field.id}-help"
+    return attrs
+
+
+def register(app: Flask) -> None:
+    """Install the filters and the values every template sees."""
+    app.jinja_env.filters.update(
+        long_date=long_date,
+        date_time=date_time,
+        label=label,
+        phone=display_phone,
+        sector_name=sector_name,
+    )
+
+    app.jinja_env.globals.update(field_attrs=field_attrs, roles=Role)
+
+    @app.context_processor
+    def common():
+        nav = NAVIGATION.get(current_user.role, []) if current_user.is_authenticated else []
+        return {
+            "navigation": nav,
+            "locale": str(get_locale()),
+            "current_path": request.full_path.rstrip("?"),
+        }

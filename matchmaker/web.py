@@ -1,0 +1,74 @@
+"""Small pieces every blueprint uses: role guards, safe redirects, form errors."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from .extensions import db, login_manager
+from .messages import describe
+from .models import Role
+from .services.errors import DomainError
+
+
+def restrict_to(blueprint: Blueprint, *roles: Role) -> None:
+    """Guard every route of ``blueprint``: anonymous → login page, other roles → 403.
+
+    Declared once per area, so a route added later is protected by default.
+    """
+    blueprint.allowed_roles = frozenset(roles)
+
+    @blueprint.before_request
+    def _require_role():
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if current_user.role not in blueprint.allowed_roles:
+            abort(403)
+        return None
+
+
+def is_safe_next(target: str | None) -> bool:
+    """True for a path on this site only: no scheme, no host, no protocol-relative tricks."""
+    if not target:
+        return False
+    target = target.strip()
+    if "\\" in target or any(ord(ch) < 32 for ch in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc and target.startswith("/")
+
+
+def show_domain_error(form: FlaskForm, error: DomainError) -> None:
+    """Put a service's refusal next to its field, or at the top of the page."""
+    message = describe(error.code, **error.params)
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, message]
+    else:
+        form.form_errors.append(message)
+
+
+def save_or_show(form: FlaskForm, action, success_message: str | None = None):
+    """Run ``action()``; commit and return its result, or show its ``DomainError``.
+
+    One commit point per request: services only flush. On refusal nothing is kept.
+    """
+    try:
+        result = action()
+    except DomainError as error:
+        db.session.rollback()
+        show_domain_error(form, error)
+        return None
+    db.session.commit()
+    if success_message:
+        flash(success_message, "success")
+    return result
+
+
+def get_owned_or_404(model, ident: int, owner_check):
+    """The row, when it exists and ``owner_check(row)`` is true; else 404 (not 403)."""
+    obj = db.session.get(model, ident)
+    if obj is None or not owner_check(obj):
+        abort(404)
+    return obj

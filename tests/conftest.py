@@ -1,0 +1,194 @@
+"""Fixtures: a real database (SQLite, or PostgreSQL via TEST_DATABASE_URL), the app, users.
+
+The schema is built once per run by the migrations themselves, so every test also
+exercises ``flask db upgrade``; each test then starts from empty tables.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import delete
+from stdnum.cn import uscc
+
+from matchmaker import create_app
+from matchmaker.extensions import db
+from matchmaker.models import Role
+from matchmaker.services import accounts, demo, profiles
+
+PASSWORD = "correct horse battery staple"
+
+
+def _database_url(tmp_dir: Path) -> str:
+    url = os.environ.get("TEST_DATABASE_URL", "").strip()
+    if url.startswith(("postgres://", "postgresql://")):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url or f"sqlite:///{tmp_dir / 'test.sqlite3'}"
+
+
+def _config(url: str, instance: Path) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": False,
+        # Cheap hashing keeps the suite fast; test_passwords checks the real cost.
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST_KIB": 1024,
+        "ARGON2_PARALLELISM": 1,
+    }
+
+
+@pytest.fixture(scope="session")
+def test_config():
+    """Settings shared by every app in this run, with the schema already migrated."""
+    tmp_dir = Path(tempfile.mkdtemp(prefix="matchmaker-tests-"))
+    config = _config(_database_url(tmp_dir), tmp_dir)
+    app = create_app(config)
+    with app.app_context():
+        db.drop_all()  # a previous run on the same PostgreSQL database
+        db.session.execute(db.text("DROP TABLE IF EXISTS alembic_version"))
+        db.session.commit()
+        upgrade()
+        db.engine.dispose()
+    return config
+
+
+def _empty_all_tables() -> None:
+    db.session.rollback()
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(delete(table))
+    db.session.commit()
+
+
+@pytest.fixture
+def app(test_config):
+    app = create_app(dict(test_config))
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _empty_all_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def reference(app):
+    """Regions, sectors and stations from data/, as every installation has them."""
+    loader = demo.Loader()
+    loader.load_reference()
+    db.session.commit()
+    return loader
+
+
+@pytest.fixture
+def make_user(reference):
+    """Factory: ``make_user(Role.GRADUATE)`` → a user with a complete profile for its role."""
+    counter = iter(range(1, 10_000))
+
+    def make(role: Role, email: str | None = None, **profile):
+        n = next(counter)
+        email = email or f"{role.value}{n}@test.example"
+        user = _create(role, email, n, reference, profile)
+        db.session.commit()
+        return user
+
+    return make
+
+
+def _create(role, email, n, loader, profile):
+    station = loader.station("陈化店镇人大代表联络站")
+    if role is Role.STAFF:
+        return accounts.create_staff(email, PASSWORD, f"工作人员{n}", station.id)
+    if role is Role.ADMIN:
+        return accounts.create_admin(email, PASSWORD, f"管理员{n}")
+    if role is Role.DEPUTY:
+        deputy = accounts.create_deputy(
+            email=email,
+            password=PASSWORD,
+            name=f"代表{n}",
+            level="township",
+            station_id=station.id,
+            sector_ids=[s.id for s in station.sectors[:2]],
+            **profile,
+        )
+        return deputy.user
+    user = accounts.register(email, PASSWORD, role, f"用户{n}")
+    if role is Role.GRADUATE:
+        profiles.save_graduate(user, **({**graduate_profile(loader), **profile}))
+    else:
+        profiles.save_enterprise(user, **({**enterprise_profile(loader, n), **profile}))
+    return user
+
+
+def graduate_profile(loader) -> dict:
+    return dict(
+        name="李明",
+        school="河南农业大学",
+        major="园艺",
+        degree="bachelor",
+        graduation_year=2025,
+        skills="嫁接, 病虫害防治",
+        intro="想回鄢陵从事花木栽培。",
+        hometown_id=loader.region("河南省/许昌市/鄢陵县/陈化店镇").id,
+        is_returnee=True,
+        phone="13837400001",
+        email="liming@test.example",
+        wanted_sector_ids=[loader.sector("horticulture").id],
+        wanted_region_ids=[loader.region("河南省/许昌市/鄢陵县").id],
+        open_to_matching=True,
+    )
+
+
+def valid_credit_code(n: int) -> str:
+    """A distinct, valid unified social credit code for test firm number ``n``."""
+    body = f"91411024MA{n:07d}"
+    return body + uscc.calc_check_digit(body)
+
+
+def enterprise_profile(loader, n: int = 1) -> dict:
+    return dict(
+        name=f"鄢陵县测试花木有限公司{n}",
+        credit_code=valid_credit_code(n),
+        sector_id=loader.sector("horticulture").id,
+        region_id=loader.region("河南省/许昌市/鄢陵县/陈化店镇").id,
+        description="紫荆、月季苗木培育。",
+        contact_person="王丽",
+        phone="13837400002",
+        email=f"firm{n}@test.example",
+    )
+
+
+class AuthActions:
+    def __init__(self, client, make_user):
+        self.client = client
+        self.make_user = make_user
+
+    def login(self, email: str, password: str = PASSWORD, next_path: str | None = None):
+        url = "/auth/login" + (f"?next={next_path}" if next_path else "")
+        return self.client.post(url, data={"email": email, "password": password})
+
+    def login_as(self, role: Role, **profile):
+        user = self.make_user(role, **profile)
+        response = self.login(user.email)
+        assert response.status_code == 302, response.data[:500]
+        return user
+
+    def logout(self):
+        return self.client.post("/auth/logout")
+
+
+@pytest.fixture
+def auth(client, make_user):
+    return AuthActions(client, make_user)
