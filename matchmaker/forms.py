@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import IntegerField, SelectField, SelectMultipleField, SubmitField, widgets
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from .extensions import db
@@ -62,41 +63,48 @@ phone_valid = _identifier_validator(check_phone)
 email_valid = _identifier_validator(check_email)
 
 
-def sector_choices() -> list[tuple[int, str]]:
-    """Sectors for a select, named in the current language."""
+def sector_choices(sectors=None) -> list[SelectChoice]:
+    """Sectors (all, or those given) for a select, named in the current language."""
     locale = str(get_locale() or "zh")
-    sectors = db.session.scalars(select(Sector).order_by(Sector.id))
-    return [(s.id, s.name_for(locale)) for s in sectors]
+    if sectors is None:
+        sectors = db.session.scalars(select(Sector).order_by(Sector.id))
+    return [SelectChoice(s.id, s.name_for(locale)) for s in sectors]
 
 
-def region_choices(*levels: RegionLevel) -> list[tuple[int, str]]:
+def region_choices(*levels: RegionLevel) -> list[SelectChoice]:
     """Regions of the given levels, as 许昌市鄢陵县陈化店镇, in tree order."""
     regions = db.session.scalars(select(Region).where(Region.level.in_(levels)))
-    return sorted(((r.id, r.label) for r in regions), key=lambda pair: _tree_key(pair[0]))
+    ordered = sorted(regions, key=lambda r: tuple(a.id for a in r.lineage()))
+    return [SelectChoice(r.id, r.label) for r in ordered]
 
 
 _LOCAL = (RegionLevel.COUNTY, RegionLevel.TOWNSHIP)
 _ANY_BELOW_PROVINCE = (RegionLevel.CITY, RegionLevel.COUNTY, RegionLevel.TOWNSHIP)
 
 
-def local_region_choices() -> list[tuple[int, str]]:
+def local_region_choices() -> list[SelectChoice]:
     """Counties and townships: where a firm or a posting is."""
     return region_choices(*_LOCAL)
 
 
-def any_region_choices() -> list[tuple[int, str]]:
+def any_region_choices() -> list[SelectChoice]:
     """Cities, counties and townships: a hometown or a wanted area."""
     return region_choices(*_ANY_BELOW_PROVINCE)
 
 
-def _tree_key(region_id: int) -> tuple[int, ...]:
-    region = db.session.get(Region, region_id)
-    return tuple(r.id for r in region.lineage())
-
-
-def station_choices() -> list[tuple[int, str]]:
+def station_choices() -> list[SelectChoice]:
     stations = db.session.scalars(select(Station).order_by(Station.id))
-    return [(s.id, s.name) for s in stations]
+    return [SelectChoice(s.id, s.name) for s in stations]
+
+
+def none_option(label="—") -> SelectChoice:
+    """The "nothing chosen" entry of an optional id select (value 0)."""
+    return SelectChoice(0, label)
+
+
+def options(mapping: dict) -> list[SelectChoice]:
+    """Options from a ``value → label`` mapping."""
+    return [SelectChoice(value, label) for value, label in mapping.items()]
 
 
 def int_select(label, **kwargs) -> SelectField:

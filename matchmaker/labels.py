@@ -1,6 +1,7 @@
 """Human labels for the enumerations, translated lazily for the current locale."""
 
 from flask_babel import lazy_gettext as _l
+from wtforms.fields.choices import SelectChoice
 
 from .models import (
     Degree,
@@ -92,6 +93,6 @@ ALL = {
 }
 
 
-def choices(mapping: dict) -> list[tuple[str, object]]:
-    """``(value, label)`` pairs for a select field, in the enumeration's order."""
-    return [(member.value, label) for member, label in mapping.items()]
+def choices(mapping: dict) -> list[SelectChoice]:
+    """Options for a select field, in the enumeration's order."""
+    return [SelectChoice(member.value, label) for member, label in mapping.items()]

@@ -12,6 +12,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from ..auth.forms import PASSWORD_MAX, PASSWORD_MIN
@@ -21,6 +22,7 @@ from ..forms import (
     PayloadMixin,
     email_valid,
     int_select,
+    none_option,
     phone_valid,
     region_choices,
     sector_choices,
@@ -81,7 +83,10 @@ class DeputyForm(PayloadMixin, FlaskForm):
         self.station_id.choices = station_choices()
         self.sector_ids.choices = sector_choices()
         firms = db.session.execute(select(Enterprise.id, Enterprise.name).order_by(Enterprise.name))
-        self.affiliated_enterprise_id.choices = [(0, _l("None"))] + [tuple(f) for f in firms]
+        self.affiliated_enterprise_id.choices = [
+            none_option(_l("None")),
+            *(SelectChoice(f.id, f.name) for f in firms),
+        ]
 
     def payload(self) -> dict:
         data = super().payload()

@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, RadioField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..forms import email_valid
@@ -21,8 +22,8 @@ class RegisterForm(FlaskForm):
     role = RadioField(
         _l("I register as"),
         choices=[
-            (Role.GRADUATE.value, _l("Graduate or young returnee")),
-            (Role.ENTERPRISE.value, _l("Enterprise")),
+            SelectChoice(Role.GRADUATE.value, _l("Graduate or young returnee")),
+            SelectChoice(Role.ENTERPRISE.value, _l("Enterprise")),
         ],
         default=Role.GRADUATE.value,
         validators=[DataRequired()],

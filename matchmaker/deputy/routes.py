@@ -1,10 +1,10 @@
 """The deputy's area. (The review queue arrives with the introductions workflow.)"""
 
 from flask import Blueprint, redirect, render_template, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..forms import sector_choices
 from ..models import Role
 from ..services import deputies
 from ..web import restrict_to, save_or_show
@@ -25,8 +25,7 @@ def profile():
     """Edit post, phone and followed sectors."""
     deputy = current_user.deputy
     form = DeputyProfileForm(obj=deputy)
-    locale = str(get_locale())
-    form.sector_ids.choices = [(s.id, s.name_for(locale)) for s in deputy.station.sectors]
+    form.sector_ids.choices = sector_choices(deputy.station.sectors)
     if not form.is_submitted():
         form.sector_ids.data = [s.id for s in deputy.sectors]
     if form.validate_on_submit():

@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -87,7 +88,7 @@ class NeedForm(PayloadMixin, FlaskForm):
         super().__init__(*args, **kwargs)
         self.sector_id.choices = sector_choices()
         self.region_id.choices = local_region_choices()
-        self.min_degree.choices = [("", _l("No requirement")), *choices(DEGREE)]
+        self.min_degree.choices = [SelectChoice("", _l("No requirement")), *choices(DEGREE)]
 
     def fill_from(self, need) -> None:
         self.min_degree.data = need.min_degree.value if need.min_degree else ""

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..extensions import db
+from ..forms import options
 from ..models import InvestmentProject, InvestorInterest, Role, TalentNeed
 from ..services import postings, profiles
 from ..services.errors import DomainError
@@ -85,7 +86,7 @@ def _close_forms(firm) -> dict:
     forms = {}
     for kind, spec in KINDS.items():
         form = CloseForm(prefix=kind)
-        form.outcome.choices = list(spec.outcomes.items())
+        form.outcome.choices = options(spec.outcomes)
         forms[kind] = form
     return forms
 
@@ -162,7 +163,7 @@ def close_posting(kind: str, posting_id: int):
     """Close an open posting with an outcome (filled, signed, or withdrawn)."""
     posting = _posting(kind, posting_id)
     form = CloseForm(prefix=kind)
-    form.outcome.choices = list(KINDS[kind].outcomes.items())
+    form.outcome.choices = options(KINDS[kind].outcomes)
     if not form.validate_on_submit():
         flash(_("Choose how it ended before closing."), "error")
         return redirect(url_for("enterprise.home") + f"#{kind}")

@@ -17,6 +17,7 @@ from ..forms import (
     MultiCheckboxField,
     any_region_choices,
     email_valid,
+    none_option,
     phone_valid,
     sector_choices,
 )
@@ -52,7 +53,7 @@ class GraduateProfileForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.hometown_id.choices = [(0, "—"), *any_region_choices()]
+        self.hometown_id.choices = [none_option(), *any_region_choices()]
         self.wanted_sector_ids.choices = sector_choices()
         self.wanted_region_ids.choices = any_region_choices()
 
