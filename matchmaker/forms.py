@@ -4,12 +4,25 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import IntegerField, SelectField, SelectMultipleField, SubmitField, widgets
+from wtforms import (
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    widgets,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from .extensions import db
-from .identifiers import IdentifierError, check_credit_code, check_email, check_phone
+from .identifiers import (
+    IdentifierError,
+    check_credit_code,
+    check_email,
+    check_phone,
+    display_phone,
+)
 from .messages import describe
 from .models import Region, RegionLevel, Sector, Station
 
@@ -18,6 +31,17 @@ class ButtonForm(FlaskForm):
     """A form that is only a button (with its CSRF token), for POST-only actions."""
 
     submit = SubmitField()
+
+
+class PhoneField(StringField):
+    """A phone number: stored as +86…, shown in the form as people write it."""
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data and str(self.data).startswith("+"):
+            return display_phone(self.data)
+        return self.data or ""
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -88,8 +112,13 @@ def local_region_choices() -> list[SelectChoice]:
 
 
 def any_region_choices() -> list[SelectChoice]:
-    """Cities, counties and townships: a hometown or a wanted area."""
+    """Cities, counties and townships: a hometown."""
     return region_choices(*_ANY_BELOW_PROVINCE)
+
+
+def area_choices() -> list[SelectChoice]:
+    """Cities and counties: where someone wants to work or invest."""
+    return region_choices(RegionLevel.CITY, RegionLevel.COUNTY)
 
 
 def station_choices() -> list[SelectChoice]:

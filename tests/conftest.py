@@ -11,14 +11,13 @@ from pathlib import Path
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import delete
-from stdnum.cn import uscc
 
 from matchmaker import create_app
 from matchmaker.extensions import db
 from matchmaker.models import Role
 from matchmaker.services import accounts, demo, profiles
 
-PASSWORD = "correct horse battery staple"
+from .factories import PASSWORD, enterprise_profile, graduate_profile
 
 
 def _database_url(tmp_dir: Path) -> str:
@@ -74,8 +73,21 @@ def app(test_config):
 
 
 @pytest.fixture
-def client(app):
-    return app.test_client()
+def web_app(test_config, app):
+    """The app that serves the test client's requests.
+
+    A second instance on the same database: each request then gets its own app
+    context and database session, as in production, instead of sharing the test's.
+    """
+    served = create_app(dict(test_config))
+    yield served
+    with served.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(web_app):
+    return web_app.test_client()
 
 
 @pytest.fixture
@@ -130,44 +142,6 @@ def _create(role, email, n, loader, profile):
     else:
         profiles.save_enterprise(user, **({**enterprise_profile(loader, n), **profile}))
     return user
-
-
-def graduate_profile(loader) -> dict:
-    return dict(
-        name="李明",
-        school="河南农业大学",
-        major="园艺",
-        degree="bachelor",
-        graduation_year=2025,
-        skills="嫁接, 病虫害防治",
-        intro="想回鄢陵从事花木栽培。",
-        hometown_id=loader.region("河南省/许昌市/鄢陵县/陈化店镇").id,
-        is_returnee=True,
-        phone="13837400001",
-        email="liming@test.example",
-        wanted_sector_ids=[loader.sector("horticulture").id],
-        wanted_region_ids=[loader.region("河南省/许昌市/鄢陵县").id],
-        open_to_matching=True,
-    )
-
-
-def valid_credit_code(n: int) -> str:
-    """A distinct, valid unified social credit code for test firm number ``n``."""
-    body = f"91411024MA{n:07d}"
-    return body + uscc.calc_check_digit(body)
-
-
-def enterprise_profile(loader, n: int = 1) -> dict:
-    return dict(
-        name=f"鄢陵县测试花木有限公司{n}",
-        credit_code=valid_credit_code(n),
-        sector_id=loader.sector("horticulture").id,
-        region_id=loader.region("河南省/许昌市/鄢陵县/陈化店镇").id,
-        description="紫荆、月季苗木培育。",
-        contact_person="王丽",
-        phone="13837400002",
-        email=f"firm{n}@test.example",
-    )
 
 
 class AuthActions:

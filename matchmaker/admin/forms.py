@@ -20,6 +20,7 @@ from ..extensions import db
 from ..forms import (
     MultiCheckboxField,
     PayloadMixin,
+    PhoneField,
     email_valid,
     int_select,
     none_option,
@@ -71,7 +72,7 @@ class DeputyForm(PayloadMixin, FlaskForm):
         coerce=int,
         description=_l("Used to keep deputies off leads where they have an interest."),
     )
-    phone = StringField(_l("Mobile phone"), validators=[Optional(), Length(max=30), phone_valid])
+    phone = PhoneField(_l("Mobile phone"), validators=[Optional(), Length(max=30), phone_valid])
     submit = SubmitField(_l("Create deputy"))
 
     fields_out = (

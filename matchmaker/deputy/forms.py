@@ -5,12 +5,12 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField
 from wtforms.validators import Length, Optional
 
-from ..forms import MultiCheckboxField, PayloadMixin, phone_valid
+from ..forms import MultiCheckboxField, PayloadMixin, PhoneField, phone_valid
 
 
 class DeputyProfileForm(PayloadMixin, FlaskForm):
     affiliation = StringField(_l("Work unit and post"), validators=[Length(max=120)])
-    phone = StringField(_l("Mobile phone"), validators=[Optional(), Length(max=30), phone_valid])
+    phone = PhoneField(_l("Mobile phone"), validators=[Optional(), Length(max=30), phone_valid])
     sector_ids = MultiCheckboxField(_l("Sectors I follow"), coerce=int)
     submit = SubmitField(_l("Save"))
 

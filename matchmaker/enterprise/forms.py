@@ -16,7 +16,8 @@ from wtforms.validators import (
 from ..forms import (
     MultiCheckboxField,
     PayloadMixin,
-    any_region_choices,
+    PhoneField,
+    area_choices,
     credit_code_valid,
     email_valid,
     int_select,
@@ -41,7 +42,7 @@ class EnterpriseForm(PayloadMixin, FlaskForm):
     region_id = int_select(_l("Location"))
     description = TextAreaField(_l("About the enterprise"), validators=[Length(max=4000)])
     contact_person = StringField(_l("Contact person"), validators=[Length(max=50)])
-    phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=30), phone_valid])
+    phone = PhoneField(_l("Contact phone"), validators=[Optional(), Length(max=30), phone_valid])
     email = EmailField(_l("Contact e-mail"), validators=[Optional(), Length(max=254), email_valid])
     submit = SubmitField(_l("Save"))
 
@@ -133,7 +134,7 @@ class InterestForm(PayloadMixin, FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.sector_ids.choices = sector_choices()
-        self.region_ids.choices = any_region_choices()
+        self.region_ids.choices = area_choices()
 
     def fill_from(self, interest) -> None:
         self.sector_ids.data = [s.id for s in interest.sectors]

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db
 from ..forms import options
@@ -61,6 +62,11 @@ KINDS = {
 KIND_NAMES = "any(needs, projects, interests)"
 
 
+def outcome_choices(outcomes: dict) -> list:
+    """The outcomes to close with, after an empty "choose" entry (nothing preselected)."""
+    return [SelectChoice("", _l("How did it end?")), *options(outcomes)]
+
+
 def _firm():
     firm = current_user.enterprise
     if firm is None:
@@ -86,7 +92,7 @@ def _close_forms(firm) -> dict:
     forms = {}
     for kind, spec in KINDS.items():
         form = CloseForm(prefix=kind)
-        form.outcome.choices = options(spec.outcomes)
+        form.outcome.choices = outcome_choices(spec.outcomes)
         forms[kind] = form
     return forms
 
@@ -163,7 +169,7 @@ def close_posting(kind: str, posting_id: int):
     """Close an open posting with an outcome (filled, signed, or withdrawn)."""
     posting = _posting(kind, posting_id)
     form = CloseForm(prefix=kind)
-    form.outcome.choices = options(KINDS[kind].outcomes)
+    form.outcome.choices = outcome_choices(KINDS[kind].outcomes)
     if not form.validate_on_submit():
         flash(_("Choose how it ended before closing."), "error")
         return redirect(url_for("enterprise.home") + f"#{kind}")

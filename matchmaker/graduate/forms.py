@@ -15,7 +15,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ..forms import (
     MultiCheckboxField,
+    PhoneField,
     any_region_choices,
+    area_choices,
     email_valid,
     none_option,
     phone_valid,
@@ -44,7 +46,7 @@ class GraduateProfileForm(FlaskForm):
     intro = TextAreaField(_l("About you"), validators=[Length(max=2000)])
     hometown_id = SelectField(_l("Hometown"), coerce=int, validators=[Optional()])
     is_returnee = BooleanField(_l("I am returning to my hometown (返乡)"))
-    phone = StringField(_l("Mobile phone"), validators=[Optional(), Length(max=30), phone_valid])
+    phone = PhoneField(_l("Mobile phone"), validators=[Optional(), Length(max=30), phone_valid])
     email = EmailField(_l("Contact e-mail"), validators=[Optional(), Length(max=254), email_valid])
     wanted_sector_ids = MultiCheckboxField(_l("Sectors I want to work in"), coerce=int)
     wanted_region_ids = MultiCheckboxField(_l("Where I want to work"), coerce=int)
@@ -55,7 +57,7 @@ class GraduateProfileForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.hometown_id.choices = [none_option(), *any_region_choices()]
         self.wanted_sector_ids.choices = sector_choices()
-        self.wanted_region_ids.choices = any_region_choices()
+        self.wanted_region_ids.choices = area_choices()
 
     def payload(self) -> dict:
         return dict(
