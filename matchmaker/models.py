@@ -441,7 +441,29 @@ def _amount_checks() -> tuple[CheckConstraint, ...]:
     )
 
 
-class TalentNeed(db.Model):
+class Posting:
+    """What needs, projects and interests share: an owner, a title, a text, a lifetime."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    title: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = created_column()
+    updated_at: Mapped[datetime] = updated_column()
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.id} {self.title}>"
+
+
+class AmountRange:
+    """A range of money in 万元 (ten thousand yuan), either end optional."""
+
+    amount_min_wan: Mapped[int | None] = mapped_column(Integer)
+    amount_max_wan: Mapped[int | None] = mapped_column(Integer)
+
+
+class TalentNeed(Posting, db.Model):
     """A job an enterprise wants filled (岗位需求)."""
 
     __tablename__ = "talent_need"
@@ -454,10 +476,6 @@ class TalentNeed(db.Model):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), index=True)
-    title: Mapped[str] = mapped_column(String(100))
-    description: Mapped[str] = mapped_column(Text, default="")
     sector_id: Mapped[int] = mapped_column(ForeignKey("sector.id"), index=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
     min_degree: Mapped[Degree | None] = mapped_column(str_enum(Degree, "need_min_degree"))
@@ -467,72 +485,42 @@ class TalentNeed(db.Model):
     status: Mapped[NeedStatus] = mapped_column(
         str_enum(NeedStatus, "need_status"), default=NeedStatus.OPEN, index=True
     )
-    created_at: Mapped[datetime] = created_column()
-    updated_at: Mapped[datetime] = updated_column()
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     enterprise: Mapped[Enterprise] = relationship(back_populates="talent_needs")
     sector: Mapped[Sector] = relationship()
     region: Mapped[Region] = relationship()
 
-    def __repr__(self) -> str:
-        return f"<TalentNeed {self.id} {self.title}>"
 
-
-class InvestmentProject(db.Model):
+class InvestmentProject(Posting, AmountRange, db.Model):
     """A project an enterprise seeks investment for (招商项目), amounts in 万元."""
 
     __tablename__ = "investment_project"
     __table_args__ = _amount_checks()
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), index=True)
-    title: Mapped[str] = mapped_column(String(100))
-    description: Mapped[str] = mapped_column(Text, default="")
     sector_id: Mapped[int] = mapped_column(ForeignKey("sector.id"), index=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
-    amount_min_wan: Mapped[int | None] = mapped_column(Integer)
-    amount_max_wan: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[ProjectStatus] = mapped_column(
         str_enum(ProjectStatus, "project_status"), default=ProjectStatus.OPEN, index=True
     )
-    created_at: Mapped[datetime] = created_column()
-    updated_at: Mapped[datetime] = updated_column()
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     enterprise: Mapped[Enterprise] = relationship(back_populates="projects")
     sector: Mapped[Sector] = relationship()
     region: Mapped[Region] = relationship()
 
-    def __repr__(self) -> str:
-        return f"<InvestmentProject {self.id} {self.title}>"
 
-
-class InvestorInterest(db.Model):
+class InvestorInterest(Posting, AmountRange, db.Model):
     """What an investing enterprise wants to put money into (投资意向), in 万元."""
 
     __tablename__ = "investor_interest"
     __table_args__ = _amount_checks()
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), index=True)
-    title: Mapped[str] = mapped_column(String(100))
-    description: Mapped[str] = mapped_column(Text, default="")
-    amount_min_wan: Mapped[int | None] = mapped_column(Integer)
-    amount_max_wan: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[InterestStatus] = mapped_column(
         str_enum(InterestStatus, "interest_status"), default=InterestStatus.OPEN, index=True
     )
-    created_at: Mapped[datetime] = created_column()
-    updated_at: Mapped[datetime] = updated_column()
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     enterprise: Mapped[Enterprise] = relationship(back_populates="interests")
     sectors: Mapped[list[Sector]] = relationship(secondary=interest_sectors, order_by=Sector.id)
     regions: Mapped[list[Region]] = relationship(secondary=interest_regions, order_by=Region.id)
-
-    def __repr__(self) -> str:
-        return f"<InvestorInterest {self.id} {self.title}>"
 
 
 # --- leads and their history --------------------------------------------------------

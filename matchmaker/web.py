@@ -3,12 +3,15 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from .extensions import db, login_manager
+from .forms import ButtonForm
 from .messages import describe
 from .models import Role
+from .services import catalogue
 from .services.errors import DomainError
 
 
@@ -64,6 +67,14 @@ def save_or_show(form: FlaskForm, action, success_message: str | None = None):
     if success_message:
         flash(success_message, "success")
     return result
+
+
+def toggle_verification(enterprise) -> None:
+    """Verify an enterprise, or withdraw the mark, when the button's form is valid."""
+    if ButtonForm().validate_on_submit():
+        catalogue.set_verified(current_user, enterprise, not enterprise.verified)
+        db.session.commit()
+        flash(_("%(name)s updated.", name=enterprise.name), "success")
 
 
 def get_owned_or_404(model, ident: int, owner_check):

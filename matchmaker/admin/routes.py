@@ -10,7 +10,7 @@ from ..forms import ButtonForm
 from ..models import Deputy, Enterprise, Graduate, Role, Sector, Station, TalentNeed, User
 from ..services import accounts, catalogue
 from ..services.errors import DomainError
-from ..web import restrict_to, save_or_show
+from ..web import restrict_to, save_or_show, toggle_verification
 from .forms import DeputyForm, SectorForm, StaffForm, StationForm
 
 bp = Blueprint("admin", __name__)
@@ -183,11 +183,7 @@ def enterprises():
 @bp.route("/enterprises/<int:enterprise_id>/verify", methods=["POST"])
 def verify_enterprise(enterprise_id: int):
     """Mark an enterprise verified, or take the mark back."""
-    enterprise = db.get_or_404(Enterprise, enterprise_id)
-    if ButtonForm().validate_on_submit():
-        catalogue.set_verified(current_user, enterprise, not enterprise.verified)
-        db.session.commit()
-        flash(_("%(name)s updated.", name=enterprise.name), "success")
+    toggle_verification(db.get_or_404(Enterprise, enterprise_id))
     return redirect(url_for("admin.enterprises"))
 
 

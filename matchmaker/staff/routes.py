@@ -1,7 +1,6 @@
 """Station staff: their own station's deputies and the enterprises around it."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -9,7 +8,7 @@ from ..extensions import db
 from ..forms import ButtonForm
 from ..models import Enterprise, RegionLevel, Role
 from ..services import catalogue
-from ..web import get_owned_or_404, restrict_to
+from ..web import get_owned_or_404, restrict_to, toggle_verification
 
 bp = Blueprint("staff", __name__)
 restrict_to(bp, Role.STAFF)
@@ -51,8 +50,5 @@ def verify_enterprise(enterprise_id: int):
     """Verify an enterprise of the station's county (another county's gets 404)."""
     region_ids = set(_station_region_ids())
     enterprise = get_owned_or_404(Enterprise, enterprise_id, lambda e: e.region_id in region_ids)
-    if ButtonForm().validate_on_submit():
-        catalogue.set_verified(current_user, enterprise, not enterprise.verified)
-        db.session.commit()
-        flash(_("%(name)s updated.", name=enterprise.name), "success")
+    toggle_verification(enterprise)
     return redirect(url_for("staff.enterprises"))
