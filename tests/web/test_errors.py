@@ -1,0 +1,30 @@
+from matchmaker.models import Role
+
+
+def test_unknown_page_gets_the_site_404(client, reference):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "页面不存在" in response.text
+
+
+def test_server_error_shows_no_internals(web_app, client, reference):
+    def boom():
+        raise RuntimeError("secret SQL: SELECT password_hash FROM user_account")
+
+    web_app.add_url_rule("/boom", "boom", boom)
+    web_app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = client.get("/boom")
+    assert response.status_code == 500
+    assert "系统出错了" in response.text
+    assert "secret SQL" not in response.text and "Traceback" not in response.text
+
+
+def test_forbidden_page_explains_itself(client, auth):
+    auth.login_as(Role.GRADUATE)
+    response = client.get("/admin/")
+    assert response.status_code == 403
+    assert "您无权访问此页面" in response.text
+
+
+def test_health_check(client):
+    assert client.get("/healthz").json == {"status": "ok"}
