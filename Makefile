@@ -9,7 +9,7 @@ PO     := $(wildcard matchmaker/translations/*/LC_MESSAGES/messages.po)
 MO     := $(PO:.po=.mo)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint fmt install install-dev translations extract-messages db clean
+.PHONY: help run test lint fmt install install-dev translations extract-messages db clean bench bench-quality
 
 help: ## Show this list
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-18s %s\n", $$1, $$2}'
@@ -56,6 +56,19 @@ fmt: $(VENV)/.installed-dev ## Format the code and fix what ruff can
 
 test: $(VENV)/.installed-dev translations lint ## Lint, then run the whole suite (browser tests included)
 	$(BIN)/pytest
+
+BENCH_DIR ?= ../shared/benchmarks/major_occupation
+
+$(VENV)/.installed-bench: requirements-bench.txt requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-bench.txt
+	@touch $(VENV)/.installed $@
+
+bench: $(VENV)/.installed-bench ## Matching speed and memory at 10k/100k/1M, side by side with baselines
+	$(BIN)/python -m bench.matching
+
+bench-quality: $(VENV)/.installed ## nDCG@10, P@10, R@10, MRR@10 on BENCH_DIR, full text and titles only
+	$(BIN)/python -m matchmaker.matching.evaluate $(BENCH_DIR)
+	$(BIN)/python -m matchmaker.matching.evaluate $(BENCH_DIR) --title-only
 
 extract-messages: $(VENV)/.installed ## Extract UI strings and merge them into the catalogues
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o matchmaker/translations/messages.pot .

@@ -1,0 +1,112 @@
+"""Rank a relevance benchmark and print its figures.
+
+    python -m matchmaker.matching.evaluate BENCH_DIR [--title-only] [--run OUT.jsonl]
+
+``BENCH_DIR`` holds ``corpus.jsonl`` (the needs), ``queries.jsonl`` (the profiles), each
+line ``{"id", "title", "text"}``, and ``qrels.tsv`` (``query_id  doc_id  1``). The model is
+fitted over corpus and queries together; every query ranks the whole corpus, by title and
+text, or with ``--title-only`` by its title alone. Prints nDCG@10, P@10, R@10 and MRR@10
+as one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from .features import FeatureSpec, TextModel
+from .text import Lexicon, tokenise_many
+
+DEFAULT_LEXICON = Path(__file__).resolve().parents[2] / "data" / "matching"
+K = 10
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def read_qrels(path: Path) -> dict[str, set[str]]:
+    relevant: dict[str, set[str]] = defaultdict(set)
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 3 and float(parts[2]) > 0:
+            relevant[parts[0]].add(parts[1])
+    return relevant
+
+
+def metrics(ranking: list[str], relevant: set[str], k: int = K) -> dict[str, float]:
+    """nDCG, precision, recall and reciprocal rank at ``k`` for binary relevance."""
+    top = ranking[:k]
+    gains = [1.0 if doc in relevant else 0.0 for doc in top]
+    dcg = sum(g / math.log2(i + 2) for i, g in enumerate(gains))
+    ideal = sum(1.0 / math.log2(i + 2) for i in range(min(len(relevant), k)))
+    first = next((i for i, g in enumerate(gains) if g), None)
+    hits = sum(gains)
+    return {
+        "ndcg@10": dcg / ideal if ideal else 0.0,
+        "p@10": hits / k,
+        "r@10": hits / len(relevant) if relevant else 0.0,
+        "mrr@10": 1.0 / (first + 1) if first is not None else 0.0,
+    }
+
+
+def rank_all(bench: Path, title_only: bool, spec: FeatureSpec | None = None, lexicon=None):
+    """``{query_id: [doc ids, best first]}`` for every query of the benchmark."""
+    corpus = read_jsonl(bench / "corpus.jsonl")
+    queries = read_jsonl(bench / "queries.jsonl")
+    lexicon = lexicon or Lexicon.from_directory(DEFAULT_LEXICON)
+    fields = [{"title": row["title"], "text": row.get("text", "")} for row in corpus + queries]
+    tokens = tokenise_many(fields, lexicon)
+    doc_tokens, query_tokens = tokens[: len(corpus)], tokens[len(corpus) :]
+    model = TextModel(spec).fit(doc_tokens + query_tokens)
+    docs = model.transform(doc_tokens)
+    if title_only:
+        query_tokens = [{"title": q["title"]} for q in query_tokens]
+    scores = (model.transform(query_tokens) @ docs.T).toarray()
+    doc_ids = np.array([row["id"] for row in corpus])
+    rankings = {}
+    for row, query in zip(scores, queries, strict=True):
+        order = np.lexsort((doc_ids, -row))[:K]
+        rankings[query["id"]] = [str(doc_ids[i]) for i in order]
+    return rankings
+
+
+def evaluate(bench: Path, title_only: bool = False, spec=None, lexicon=None):
+    """Mean figures over the queries that have relevance labels, and the rankings."""
+    relevant = read_qrels(bench / "qrels.tsv")
+    rankings = rank_all(bench, title_only, spec, lexicon)
+    judged = [q for q in rankings if relevant.get(q)]
+    totals = defaultdict(float)
+    for query in judged:
+        for name, value in metrics(rankings[query], relevant[query]).items():
+            totals[name] += value
+    figures = {name: round(value / len(judged), 4) for name, value in totals.items()}
+    figures["queries"] = len(judged)
+    return figures, rankings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("bench_dir", type=Path)
+    parser.add_argument("--title-only", action="store_true", help="rank by query titles alone")
+    parser.add_argument("--run", type=Path, help="write the rankings as JSON lines here")
+    args = parser.parse_args(argv)
+    figures, rankings = evaluate(args.bench_dir, args.title_only)
+    figures["mode"] = "title-only" if args.title_only else "full-text"
+    print(json.dumps(figures, ensure_ascii=False))
+    if args.run:
+        with args.run.open("w", encoding="utf-8") as out:
+            for query, ranking in rankings.items():
+                out.write(json.dumps({"query_id": query, "ranking": ranking}) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
