@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from .extensions import db
 from .models import User
-from .services import accounts, demo
+from .services import accounts, demo, matching
 from .services.errors import DomainError
 
 
@@ -16,6 +16,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(demo_logins)
     app.cli.add_command(create_admin)
+    app.cli.add_command(rebuild_matches)
 
 
 def _report(created: dict[str, int]) -> None:
@@ -70,3 +71,19 @@ def create_admin(email: str, name: str, password: str):
         raise click.ClickException(f"not created: {error.code}") from None
     db.session.commit()
     click.echo(f"Administrator {user.email} created.")
+
+
+@click.command("rebuild-matches")
+@click.option("--no-refit", is_flag=True, help="Keep the fitted models; rank again only.")
+@click.option("--retokenize", is_flag=True, help="Segment every text again (dictionary changed).")
+def rebuild_matches(no_refit: bool, retokenize: bool):
+    """Refit the matching models from stored tokens and regenerate every suggestion."""
+    total = matching.document_count() * 1
+    with click.progressbar(length=total, label="Ranking documents") as bar:
+        summary = matching.rebuild(refit=not no_refit, retokenize=retokenize, progress=bar.update)
+    db.session.commit()
+    for kind, counts in summary.items():
+        click.echo(
+            f"  {kind:<10} {counts['documents']:6d} documents, "
+            f"{counts['suggested']:6d} open suggestions ({counts['dropped']} dropped)"
+        )

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -193,6 +194,19 @@ graduate_sectors = _link_table("graduate_sector", "graduate", "sector")
 graduate_regions = _link_table("graduate_region", "graduate", "region")
 interest_sectors = _link_table("interest_sector", "investor_interest", "sector")
 interest_regions = _link_table("interest_region", "investor_interest", "region")
+
+
+class Matchable:
+    """What the matching engine keeps on a document it pairs.
+
+    ``tokens`` are the document's words per field, computed once when it is written,
+    so refitting never runs the word segmenter again. ``match_floor`` is the score of
+    the last of its top suggestions (None while it has fewer than k), used to find the
+    documents whose suggestions a change can affect.
+    """
+
+    tokens: Mapped[dict | None] = mapped_column(JSON)
+    match_floor: Mapped[float | None] = mapped_column(Float)
 
 
 # --- places and sectors -------------------------------------------------------------
@@ -387,7 +401,7 @@ class Enterprise(db.Model):
         return f"<Enterprise {self.credit_code}>"
 
 
-class Graduate(db.Model):
+class Graduate(Matchable, db.Model):
     """A college graduate or young returnee (返乡青年) looking for work at home."""
 
     __tablename__ = "graduate"
@@ -441,7 +455,7 @@ def _amount_checks() -> tuple[CheckConstraint, ...]:
     )
 
 
-class Posting:
+class Posting(Matchable):
     """What needs, projects and interests share: an owner, a title, a text, a lifetime."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -569,6 +583,10 @@ class Lead(db.Model):
     status: Mapped[LeadStatus] = mapped_column(
         str_enum(LeadStatus, "lead_status"), default=LeadStatus.SUGGESTED, index=True
     )
+    # Which side's top suggestions list this pair: the need's/project's ("offer"), the
+    # graduate's/interest's ("seeker"), or both. A suggested lead listed by neither is stale.
+    ranked_by_offer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    ranked_by_seeker: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     dismiss_reason: Mapped[str | None] = mapped_column(String(40))
     deferred_until: Mapped[date | None] = mapped_column(Date)
     outcome_date: Mapped[date | None] = mapped_column(Date)

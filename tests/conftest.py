@@ -63,8 +63,8 @@ def _empty_all_tables() -> None:
 
 
 @pytest.fixture
-def app(test_config):
-    app = create_app(dict(test_config))
+def app(test_config, tmp_path):
+    app = create_app({**test_config, "MATCH_STORE_DIR": str(tmp_path / "matching")})
     with app.app_context():
         yield app
         db.session.remove()
@@ -79,7 +79,7 @@ def web_app(test_config, app):
     A second instance on the same database: each request then gets its own app
     context and database session, as in production, instead of sharing the test's.
     """
-    served = create_app(dict(test_config))
+    served = create_app({**test_config, "MATCH_STORE_DIR": app.config["MATCH_STORE_DIR"]})
     yield served
     with served.app_context():
         db.engine.dispose()

@@ -101,6 +101,18 @@ class Matcher:
         positions = _top(scores, allowed, side.ids, k)
         return [self._match(vector, side, p, scores, text, values) for p in positions]
 
+    def scores(
+        self, query: Document, facets: Facets, side: Side, query_is_need: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Blended and text scores of one query against every candidate, in side order."""
+        if len(side) == 0:
+            empty = np.zeros(0, dtype=np.float32)
+            return empty, empty
+        vector = self.model.transform([query])
+        text = self._text_scores(vector, side)
+        values = rules.rule_values(self.kind, facets, side.facets, query_is_need)
+        return rules.blend(self.kind, text, values), text
+
     def rank_many(
         self,
         queries: Side,

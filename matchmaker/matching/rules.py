@@ -2,8 +2,9 @@
 
 Each rule compares one need (or project) with one profile (or interest) and says
 ``pass`` (1.0), ``fail`` (0.0) or ``unknown`` (0.5, when a side left the field empty).
-The final score is ``Σ weight · value`` over the text similarity and the rules; the
-weights of a kind add up to 1, so the score stays in [0, 1].
+The final score adds the weighted text similarity and the weighted rules, the rules
+scaled down when the texts share little (see ``blend``); the weights of a kind add up
+to 1, so the score stays in [0, 1].
 
 Talent (a graduate for a need):
 
@@ -32,6 +33,9 @@ from dataclasses import dataclass
 import numpy as np
 
 PASS, FAIL, UNKNOWN = 1.0, 0.0, 0.5
+
+#: Text similarity from which the rules count in full (see ``blend``).
+TEXT_SUPPORT = 0.15
 
 WEIGHTS = {
     "talent": {"text": 0.60, "sector": 0.15, "region": 0.15, "degree": 0.10},
@@ -132,12 +136,20 @@ def _amount(amount, lows: np.ndarray, highs: np.ndarray) -> np.ndarray:
 
 
 def blend(kind: str, text: np.ndarray, values: dict[str, np.ndarray]) -> np.ndarray:
-    """The final score: weighted sum of text similarity and rule values, in [0, 1]."""
+    """The final score in [0, 1]: text similarity plus rules that the text supports.
+
+    ``w_text · t + (Σ w_rule · value) · min(1, t / TEXT_SUPPORT)``: the rules count in
+    full once the texts are at least ``TEXT_SUPPORT`` similar, and proportionally less
+    below, so matching sector, region and degree cannot make a pair out of two texts
+    that have nothing in common.
+    """
     weights = WEIGHTS[kind]
-    score = weights["text"] * np.clip(text, 0.0, 1.0)
+    text = np.clip(text, 0.0, 1.0)
+    structured = np.zeros_like(text, dtype=np.float64)
     for name, value in values.items():
-        score = score + weights[name] * value
-    return np.clip(score, 0.0, 1.0)
+        structured = structured + weights[name] * value
+    support = np.minimum(1.0, text / TEXT_SUPPORT)
+    return np.clip(weights["text"] * text + structured * support, 0.0, 1.0)
 
 
 def verdict(value: float) -> str:

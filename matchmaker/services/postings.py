@@ -15,6 +15,7 @@ from ..models import (
     Sector,
     TalentNeed,
 )
+from . import matching
 from .errors import DomainError
 from .lookup import get_or_refuse, regions_by_ids, sectors_by_ids
 
@@ -28,6 +29,7 @@ def _apply(obj, values: dict):
     for key, value in values.items():
         setattr(obj, key, value)
     db.session.flush()
+    matching.refresh(obj)
     return obj
 
 

@@ -5,6 +5,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..identifiers import IdentifierError, check_credit_code, check_email, check_phone
 from ..models import Degree, Enterprise, Graduate, Region, Sector, User
+from . import matching
 from .errors import DomainError
 from .lookup import get_or_refuse, regions_by_ids, sectors_by_ids
 
@@ -129,6 +130,7 @@ def save_graduate(
         for key, value in values.items():
             setattr(graduate, key, value)
     db.session.flush()
+    matching.refresh(graduate)
     return graduate
 
 
@@ -136,4 +138,5 @@ def set_open_to_matching(graduate: Graduate, is_open: bool) -> Graduate:
     """Switch matching on or off for a graduate."""
     graduate.open_to_matching = bool(is_open)
     db.session.flush()
+    matching.refresh(graduate)  # off: open suggestions go; on: suggestions come back
     return graduate
