@@ -38,8 +38,9 @@ translations: $(VENV)/.installed $(MO) ## Compile the message catalogues
 db: $(VENV)/.installed ## Create or upgrade the database (SQLite in instance/, or DATABASE_URL)
 	$(FLASK) db upgrade
 
-run: translations db ## Install, migrate, load the demo data on first run, serve on http://127.0.0.1:5000
+run: translations db ## Install, migrate, load the demo data and build suggestions on first run, serve
 	$(FLASK) seed-demo --if-empty
+	$(FLASK) rebuild-matches --if-missing
 	@echo
 	@$(FLASK) demo-logins
 	@echo

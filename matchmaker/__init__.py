@@ -1,12 +1,22 @@
-"""Matchmaker: industry-liaison matchmaking for Henan's deputy liaison stations."""
+"""Matchmaker: industry-liaison matchmaking for Henan's deputy liaison stations.
+
+Flask is imported inside the factory, so ``matchmaker.matching`` (the engine) can be
+imported and benchmarked without loading the web framework.
+"""
+
+from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application; ``test_config`` overrides settings from the environment."""
+    from flask import Flask
+
     app = Flask(__name__, instance_relative_config=True, template_folder="../templates")
     os.makedirs(app.instance_path, exist_ok=True)
     from . import config

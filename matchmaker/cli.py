@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from .extensions import db
 from .models import User
-from .services import accounts, demo, matching
+from .services import accounts, demo, match_store, matching
 from .services.errors import DomainError
 
 
@@ -76,9 +76,13 @@ def create_admin(email: str, name: str, password: str):
 @click.command("rebuild-matches")
 @click.option("--no-refit", is_flag=True, help="Keep the fitted models; rank again only.")
 @click.option("--retokenize", is_flag=True, help="Segment every text again (dictionary changed).")
-def rebuild_matches(no_refit: bool, retokenize: bool):
+@click.option("--if-missing", is_flag=True, help="Only when no model has been fitted yet.")
+def rebuild_matches(no_refit: bool, retokenize: bool, if_missing: bool):
     """Refit the matching models from stored tokens and regenerate every suggestion."""
-    total = matching.document_count() * 1
+    if if_missing and all(match_store.version(p.kind.value) for p in matching.PAIRINGS):
+        click.echo("Matching models exist already; suggestions kept.")
+        return
+    total = matching.document_count()
     with click.progressbar(length=total, label="Ranking documents") as bar:
         summary = matching.rebuild(refit=not no_refit, retokenize=retokenize, progress=bar.update)
     db.session.commit()

@@ -109,9 +109,9 @@ def make_user(reference):
     """Factory: ``make_user(Role.GRADUATE)`` → a user with a complete profile for its role."""
     counter = iter(range(1, 10_000))
 
-    def make(role: Role, email: str | None = None, **profile):
+    def make(role: Role, login_email: str | None = None, **profile):
         n = next(counter)
-        email = email or f"{role.value}{n}@test.example"
+        email = login_email or f"{role.value}{n}@test.example"
         user = _create(role, email, n, reference, profile)
         db.session.commit()
         return user

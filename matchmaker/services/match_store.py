@@ -22,11 +22,15 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
-from ..matching import Lexicon, TextModel, Tokenizer
+from ..matching import EmptyVocabularyError, Lexicon, TextModel, Tokenizer
 from ..models import Sector
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "matching"
 CONCEPT_PREFIX = "§"
+#: Refit when the documents have grown by this factor since the last fit …
+REFIT_GROWTH = 1.2
+#: … and by at least this many documents.
+REFIT_MIN_NEW = 1
 
 _models: dict[tuple[str, str], tuple[int, TextModel]] = {}
 _tokenizers: dict[tuple, Tokenizer] = {}
@@ -98,21 +102,37 @@ def load(kind: str) -> tuple[int, TextModel] | None:
     return entry["version"], model
 
 
-def model_for(kind: str, documents: Callable[[], list]) -> TextModel:
-    """The current model of ``kind``, fitting one from ``documents()`` when none exists."""
+def model_for(kind: str, documents: Callable[[], list], count: int) -> TextModel | None:
+    """The current model of ``kind``, fitting one from ``documents()`` when needed.
+
+    A model is fitted when none exists, and again when the documents have grown by more
+    than ``REFIT_GROWTH`` since the last fit (so a young installation does not live with
+    the tiny vocabulary of its first few documents). None when there are no words yet.
+    """
     found = load(kind)
-    if found is not None:
+    if found is not None and not _outgrown(kind, count):
         return found[1]
-    return _fit_and_save(kind, documents())
+    try:
+        return _fit_and_save(kind, documents())
+    except EmptyVocabularyError:
+        return found[1] if found else None
 
 
-def refit(kind: str, documents: list) -> TextModel:
+def _outgrown(kind: str, count: int) -> bool:
+    fitted = _manifest().get(kind, {}).get("documents", 0)
+    return count - fitted >= REFIT_MIN_NEW and count > fitted * REFIT_GROWTH
+
+
+def refit(kind: str, documents: list) -> TextModel | None:
     """Fit ``kind``'s model again from stored tokens and make it the current version."""
-    return _fit_and_save(kind, documents)
+    try:
+        return _fit_and_save(kind, documents)
+    except EmptyVocabularyError:
+        return None
 
 
 def _fit_and_save(kind: str, documents: list) -> TextModel:
-    model = TextModel().fit(documents or [{"title": ["空"]}])
+    model = TextModel().fit(documents)
     save(kind, model, len(documents))
     return model
 

@@ -215,8 +215,13 @@ class Ranking:
         )
 
 
-def _ranking(pairing: Pairing) -> Ranking:
-    return Ranking(pairing, match_store.model_for(pairing.kind.value, _fit_documents(pairing)))
+def _ranking(pairing: Pairing) -> Ranking | None:
+    """The ranking state of a pairing, or None while there is no word to match on."""
+    count = sum(
+        db.session.scalar(select(func.count(model.id))) for model in (pairing.offer, pairing.seeker)
+    )
+    model = match_store.model_for(pairing.kind.value, _fit_documents(pairing), count)
+    return Ranking(pairing, model) if model is not None else None
 
 
 def _fit_documents(pairing: Pairing) -> Callable[[], list]:
@@ -325,6 +330,8 @@ def refresh(document) -> None:
     tokenize(document)
     db.session.flush()
     ranking = _ranking(pairing)
+    if ranking is None:
+        return
     document = ranking.rows[is_offer][document.id]
     _apply_list(ranking, document, is_offer)
     for other in _affected(ranking, document, is_offer):
@@ -385,6 +392,8 @@ def rebuild(
         if refit:
             match_store.refit(pairing.kind.value, _fit_documents(pairing)())
         ranking = _ranking(pairing)
+        if ranking is None:
+            continue
         for is_offer in (True, False):
             for document in ranking.rows[is_offer].values():
                 _apply_list(ranking, document, is_offer)

@@ -144,4 +144,5 @@ def close_posting(posting, outcome: str = "closed"):
     posting.status = outcomes[outcome]
     posting.closed_at = datetime.now(UTC)
     db.session.flush()
+    matching.refresh(posting)  # its open suggestions go; others may take their place
     return posting

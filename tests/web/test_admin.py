@@ -110,7 +110,7 @@ def test_admin_verifies_an_enterprise(client, auth, make_user):
 
 def test_user_list_filters_and_searches(client, auth, make_user):
     auth.login_as(Role.ADMIN)
-    make_user(Role.GRADUATE, email="findme@test.example")
-    make_user(Role.ENTERPRISE, email="other@test.example")
+    make_user(Role.GRADUATE, login_email="findme@test.example")
+    make_user(Role.ENTERPRISE, login_email="other@test.example")
     page = client.get("/admin/users?role=graduate&q=FINDME").text
     assert "findme@test.example" in page and "other@test.example" not in page

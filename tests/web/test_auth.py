@@ -39,7 +39,7 @@ def test_privileged_roles_cannot_be_chosen_at_sign_up(client, reference, role):
 
 
 def test_duplicate_email_is_refused_next_to_the_field(client, make_user):
-    make_user(Role.GRADUATE, email="taken@test.example")
+    make_user(Role.GRADUATE, login_email="taken@test.example")
     response = _register(client, email="Taken@Test.example")
     assert response.status_code == 200
     assert "该邮箱已注册账号。" in response.text
@@ -71,7 +71,7 @@ def test_login_with_wrong_password_says_so(client, auth, make_user):
 
 
 def test_login_is_case_insensitive_on_email(auth, make_user):
-    user = make_user(Role.GRADUATE, email="mixed@test.example")
+    user = make_user(Role.GRADUATE, login_email="mixed@test.example")
     assert auth.login("MIXED@test.example").status_code == 302
     assert user.last_login_at is not None
 
