@@ -247,6 +247,10 @@ class Region(db.Model):
         """Names from the province down, joined with '/' (the natural key in data files)."""
         return "/".join(r.name for r in self.lineage())
 
+    def ancestor(self, level: RegionLevel) -> Region | None:
+        """This region or the ancestor at ``level`` (e.g. the city of a township)."""
+        return next((r for r in self.lineage() if r.level is level), None)
+
     @property
     def label(self) -> str:
         """Display name without the province: 许昌市鄢陵县陈化店镇."""

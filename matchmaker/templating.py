@@ -6,10 +6,13 @@ from flask import Flask, request
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import select
 
+from .extensions import db
 from .identifiers import display_phone
 from .labels import ALL as LABELS
-from .models import Role
+from .models import RegionLevel, Role, Sector
+from .services.match_store import CONCEPT_PREFIX
 
 NAVIGATION = {
     Role.GRADUATE: [("graduate.home", _l("My profile"))],
@@ -17,7 +20,10 @@ NAVIGATION = {
         ("enterprise.home", _l("My enterprise")),
         ("enterprise.profile", _l("Enterprise profile")),
     ],
-    Role.DEPUTY: [("deputy.home", _l("My profile"))],
+    Role.DEPUTY: [
+        ("deputy.suggestions", _l("Suggestions")),
+        ("deputy.home", _l("My profile")),
+    ],
     Role.STAFF: [
         ("staff.home", _l("My station")),
         ("staff.enterprises", _l("Enterprises")),
@@ -57,6 +63,46 @@ def sector_name(sector) -> str:
     return sector.name_for(str(get_locale())) if sector is not None else ""
 
 
+RULE_NAMES = {
+    "sector": _l("Sector"),
+    "region": _l("Region"),
+    "degree": _l("Education"),
+    "amount": _l("Amount"),
+}
+VERDICTS = {"pass": _l("matches"), "fail": _l("does not match"), "unknown": _l("not stated")}
+
+
+def explained_terms(explanation: dict, limit: int = 5) -> list[str]:
+    """The shared terms of an explanation as people read them.
+
+    Sector concepts show as the sector's name; single characters are shown only when
+    the texts share no whole word.
+    """
+    names = {}
+    terms = []
+    for term, _weight in explanation.get("terms", []):
+        if term.startswith(CONCEPT_PREFIX):
+            if not names:
+                names = {s.code: sector_name(s) for s in db.session.scalars(select(Sector))}
+            term = names.get(term[len(CONCEPT_PREFIX) :], "")
+        if term and term not in terms:
+            terms.append(term)
+    words = [t for t in terms if len(t) > 1]
+    return (words or terms)[:limit]
+
+
+def rule_rows(explanation: dict) -> list[tuple[str, str, str]]:
+    """``(rule label, verdict, verdict label)`` for each structured rule."""
+    return [
+        (str(RULE_NAMES.get(name, name)), verdict, str(VERDICTS.get(verdict, verdict)))
+        for name, verdict in explanation.get("rules", {}).items()
+    ]
+
+
+def percent(value: float | None) -> str:
+    return "" if value is None else f"{round(value * 100)}%"
+
+
 def field_attrs(field) -> dict:
     """Accessibility attributes for a form control: invalid state, help and errors."""
     attrs = {}
@@ -75,9 +121,16 @@ def register(app: Flask) -> None:
         label=label,
         phone=display_phone,
         sector_name=sector_name,
+        percent=percent,
     )
 
-    app.jinja_env.globals.update(field_attrs=field_attrs, roles=Role)
+    app.jinja_env.globals.update(
+        field_attrs=field_attrs,
+        roles=Role,
+        explained_terms=explained_terms,
+        rule_rows=rule_rows,
+        region_levels=RegionLevel,
+    )
 
     @app.context_processor
     def common():

@@ -1,12 +1,13 @@
-"""The deputy's area. (The review queue arrives with the introductions workflow.)"""
+"""The deputy's area: own profile, and the suggestions routed to the deputy."""
 
 from flask import Blueprint, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..extensions import db
 from ..forms import sector_choices
 from ..models import Role
-from ..services import deputies
+from ..services import deputies, leads
 from ..web import restrict_to, save_or_show
 from .forms import DeputyProfileForm
 
@@ -38,4 +39,16 @@ def profile():
             return redirect(url_for("deputy.home"))
     return render_template(
         "form_page.html", form=form, heading=_("My profile"), cancel_url=url_for("deputy.home")
+    )
+
+
+@bp.route("/suggestions")
+def suggestions():
+    """Suggested leads of the deputy's station and sectors, with why each was suggested."""
+    deputy = current_user.deputy
+    page = db.paginate(leads.suggestions_for(deputy), per_page=20, error_out=False)
+    return render_template(
+        "deputy/suggestions.html",
+        page=page,
+        conflicted={lead.id for lead in page.items if leads.conflicted(deputy, lead)},
     )

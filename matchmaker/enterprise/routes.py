@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from ..extensions import db
 from ..forms import options
 from ..models import InvestmentProject, InvestorInterest, Role, TalentNeed
-from ..services import postings, profiles
+from ..services import leads, postings, profiles
 from ..services.errors import DomainError
 from ..web import get_owned_or_404, restrict_to, save_or_show
 from .forms import CloseForm, EnterpriseForm, InterestForm, NeedForm, ProjectForm
@@ -85,7 +85,10 @@ def home():
     firm = current_user.enterprise
     if firm is None:
         return redirect(url_for("enterprise.profile"))
-    return render_template("enterprise/home.html", firm=firm, close_forms=_close_forms(firm))
+    counts = leads.suggestion_counts([need.id for need in firm.talent_needs])
+    return render_template(
+        "enterprise/home.html", firm=firm, close_forms=_close_forms(firm), suggestions=counts
+    )
 
 
 def _close_forms(firm) -> dict:
