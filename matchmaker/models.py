@@ -591,12 +591,22 @@ class Lead(db.Model):
     # graduate's/interest's ("seeker"), or both. A suggested lead listed by neither is stale.
     ranked_by_offer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     ranked_by_seeker: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    deputy_id: Mapped[int | None] = mapped_column(ForeignKey("deputy.id"), index=True)
+    introduction_note: Mapped[str | None] = mapped_column(Text)
+    answer_by: Mapped[datetime | None] = mapped_column(UTCDateTime())
     dismiss_reason: Mapped[str | None] = mapped_column(String(40))
     deferred_until: Mapped[date | None] = mapped_column(Date)
     outcome_date: Mapped[date | None] = mapped_column(Date)
     outcome_position: Mapped[str | None] = mapped_column(String(100))
     outcome_amount_wan: Mapped[int | None] = mapped_column(Integer)
+    outcome_reason: Mapped[str | None] = mapped_column(String(200))
+    retained_3m_on: Mapped[date | None] = mapped_column(Date)
+    retained_6m_on: Mapped[date | None] = mapped_column(Date)
+    funds_arrived_on: Mapped[date | None] = mapped_column(Date)
+    in_production_on: Mapped[date | None] = mapped_column(Date)
     closing_note: Mapped[str | None] = mapped_column(Text)
+    offer_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    seeker_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = created_column()
     updated_at: Mapped[datetime] = updated_column()
     status_changed_at: Mapped[datetime] = created_column()
@@ -611,6 +621,7 @@ class Lead(db.Model):
     interest: Mapped[InvestorInterest | None] = relationship()
     station: Mapped[Station | None] = relationship()
     sector: Mapped[Sector | None] = relationship()
+    deputy: Mapped[Deputy | None] = relationship()
     events: Mapped[list[LeadEvent]] = relationship(
         back_populates="lead", order_by="LeadEvent.id", cascade="all, delete-orphan"
     )
@@ -660,6 +671,21 @@ class Consent(db.Model):
 
     lead: Mapped[Lead] = relationship(back_populates="consents")
     user: Mapped[User] = relationship()
+
+
+class ContactView(db.Model):
+    """A record that someone saw another person's contact details on a lead."""
+
+    __tablename__ = "contact_view"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    viewer_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("lead.id", ondelete="SET NULL"))
+    viewed_at: Mapped[datetime] = created_column()
+
+    viewer: Mapped[User] = relationship(foreign_keys=[viewer_id])
+    subject: Mapped[User] = relationship(foreign_keys=[subject_id])
 
 
 class Notification(db.Model):
