@@ -3,6 +3,9 @@
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from .labels import LEAD_STATUS
+from .models import LeadStatus
+
 MESSAGES = {
     "credit_code_length": _l(
         "A unified social credit code has 18 characters; this one has %(length)s."
@@ -33,6 +36,22 @@ MESSAGES = {
     "not_open": _l("Only an open posting can be changed or closed."),
     "outcome_unknown": _l("Choose how this posting ended."),
     "own_account": _l("You cannot deactivate your own account."),
+    "transition_not_allowed": _l("This step is not possible while the lead is %(status)s."),
+    "conflict_of_interest": _l(
+        "You declared an interest in an enterprise on this lead, so another deputy handles it."
+    ),
+    "not_your_lead": _l("This lead is not yours to act on."),
+    "reason_unknown": _l("Choose a reason from the list."),
+    "date_not_in_future": _l("Choose a date after today."),
+    "notice_changed": _l("The notice has changed since you opened it; read it again."),
+    "no_consent_to_withdraw": _l("There is no consent of yours to withdraw."),
+    "position_required": _l("Enter the position."),
+    "amount_required": _l("Enter the signed amount in ten-thousand yuan."),
+    "reason_required": _l("Say briefly why."),
+    "retention_months": _l("Retention is checked at 3 and at 6 months."),
+    "retention_order": _l("Record the 3-month check first."),
+    "closing_note_required": _l("Write a closing note."),
+    "not_closed": _l("Only a closed lead's outcome can be confirmed."),
     "role_not_self_service": _l("Only enterprises and graduates can register themselves."),
 }
 
@@ -40,6 +59,8 @@ MESSAGES = {
 def describe(code: str, **params) -> str:
     """The message for ``code`` in the current locale, with ``params`` filled in."""
     message = MESSAGES.get(code)
+    if "status" in params:
+        params = {**params, "status": LEAD_STATUS[LeadStatus(params["status"])]}
     if message is None:
         return _("Something in this form is not valid.")
     return str(message) % params if params else str(message)

@@ -28,7 +28,8 @@ def enterprises_of(lead: Lead) -> set[int]:
 
 def conflicted(deputy: Deputy, lead: Lead) -> bool:
     """True when the deputy declared an interest in an enterprise on the lead."""
-    return deputy.affiliated_enterprise_id in enterprises_of(lead)
+    firm = deputy.affiliated_enterprise
+    return firm is not None and firm.id in enterprises_of(lead)
 
 
 def suggestions_for(deputy: Deputy) -> Select:

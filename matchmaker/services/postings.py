@@ -15,7 +15,7 @@ from ..models import (
     Sector,
     TalentNeed,
 )
-from . import matching
+from . import introductions, matching
 from .errors import DomainError
 from .lookup import get_or_refuse, regions_by_ids, sectors_by_ids
 
@@ -144,5 +144,6 @@ def close_posting(posting, outcome: str = "closed"):
     posting.status = outcomes[outcome]
     posting.closed_at = datetime.now(UTC)
     db.session.flush()
+    introductions.withdraw_open_introductions(posting)
     matching.refresh(posting)  # its open suggestions go; others may take their place
     return posting

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..identifiers import IdentifierError, check_credit_code, check_email, check_phone
 from ..models import Degree, Enterprise, Graduate, Region, Sector, User
-from . import matching
+from . import introductions, matching
 from .errors import DomainError
 from .lookup import get_or_refuse, regions_by_ids, sectors_by_ids
 
@@ -138,5 +138,7 @@ def set_open_to_matching(graduate: Graduate, is_open: bool) -> Graduate:
     """Switch matching on or off for a graduate."""
     graduate.open_to_matching = bool(is_open)
     db.session.flush()
+    if not is_open:
+        introductions.withdraw_open_introductions(graduate)
     matching.refresh(graduate)  # off: open suggestions go; on: suggestions come back
     return graduate

@@ -1,0 +1,487 @@
+"""The life of a lead after it is suggested: one state machine for talent and investment.
+
+    suggested ─introduce→ introduced ─both consent→ connected → interviewing/negotiating
+      └─dismiss→ dismissed   ├─a side declines→ declined    ├─→ hired → retained
+                             └─no answer in time→ lapsed    ├─→ signed → funds → production
+                                                            └─→ no deal
+    any outcome ─close out (销号, with a note)→ closed
+
+Every transition goes through ``_move``, which checks the table below and writes a
+``LeadEvent``; an illegal one is a ``DomainError``. Who may act is checked here too.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import (
+    Consent,
+    ConsentDecision,
+    ConsentParty,
+    ContactView,
+    Deputy,
+    Lead,
+    LeadEvent,
+    LeadKind,
+    LeadStatus,
+    Notification,
+    Role,
+    User,
+)
+from .errors import DomainError
+from .leads import conflicted, offer_of, seeker_of
+
+S = LeadStatus
+NOTICE_VERSION = "2026-11"
+REASONS_FILE = Path(__file__).resolve().parents[2] / "data" / "dismiss_reasons.json"
+
+
+class Action(StrEnum):
+    INTRODUCE = "introduce"
+    DISMISS = "dismiss"
+    DECLINE = "decline"
+    CONNECT = "connect"
+    LAPSE = "lapse"
+    WITHDRAW = "withdraw"
+    START = "start"
+    HIRE = "hire"
+    RETAIN = "retain"
+    SIGN = "sign"
+    FUNDS = "funds"
+    PRODUCE = "produce"
+    NO_DEAL = "no_deal"
+    CLOSE = "close"
+
+
+OUTCOMES = frozenset({S.HIRED, S.RETAINED, S.SIGNED, S.FUNDS_ARRIVED, S.IN_PRODUCTION, S.NO_DEAL})
+ENDED_WITHOUT_CONTACT = frozenset({S.DECLINED, S.LAPSED, S.WITHDRAWN})
+IN_CONTACT = frozenset({S.CONNECTED, S.INTERVIEWING, S.NEGOTIATING, *OUTCOMES})
+
+_TALENT, _INVEST = LeadKind.TALENT, LeadKind.INVESTMENT
+BOTH = frozenset({_TALENT, _INVEST})
+
+#: action → (kinds it applies to, statuses it may start from, status it leads to)
+TRANSITIONS: dict[Action, tuple[frozenset, frozenset, LeadStatus | None]] = {
+    Action.INTRODUCE: (BOTH, frozenset({S.SUGGESTED}), S.INTRODUCED),
+    Action.DISMISS: (BOTH, frozenset({S.SUGGESTED}), S.DISMISSED),
+    Action.DECLINE: (BOTH, frozenset({S.INTRODUCED}), S.DECLINED),
+    Action.CONNECT: (BOTH, frozenset({S.INTRODUCED}), S.CONNECTED),
+    Action.LAPSE: (BOTH, frozenset({S.INTRODUCED}), S.LAPSED),
+    Action.WITHDRAW: (BOTH, frozenset({S.INTRODUCED}), S.WITHDRAWN),
+    Action.START: (BOTH, frozenset({S.CONNECTED}), None),  # interviewing or negotiating
+    Action.HIRE: (frozenset({_TALENT}), frozenset({S.CONNECTED, S.INTERVIEWING}), S.HIRED),
+    Action.RETAIN: (frozenset({_TALENT}), frozenset({S.HIRED, S.RETAINED}), S.RETAINED),
+    Action.SIGN: (frozenset({_INVEST}), frozenset({S.CONNECTED, S.NEGOTIATING}), S.SIGNED),
+    Action.FUNDS: (frozenset({_INVEST}), frozenset({S.SIGNED}), S.FUNDS_ARRIVED),
+    Action.PRODUCE: (frozenset({_INVEST}), frozenset({S.FUNDS_ARRIVED}), S.IN_PRODUCTION),
+    Action.NO_DEAL: (
+        BOTH,
+        frozenset({S.CONNECTED, S.INTERVIEWING, S.NEGOTIATING}),
+        S.NO_DEAL,
+    ),
+    Action.CLOSE: (BOTH, OUTCOMES | ENDED_WITHOUT_CONTACT, S.CLOSED),
+}
+
+#: Which fields each side shares once it consents, and what for (shown before consent).
+SHARED_FIELDS = {
+    ConsentParty.GRADUATE: ("name", "phone", "email"),
+    ConsentParty.EMPLOYER: ("contact_person", "phone", "email"),
+    ConsentParty.PROJECT_OWNER: ("contact_person", "phone", "email"),
+    ConsentParty.INVESTOR: ("contact_person", "phone", "email"),
+}
+PURPOSE = {
+    LeadKind.TALENT: "job_introduction",
+    LeadKind.INVESTMENT: "investment_introduction",
+}
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- who is who on a lead -------------------------------------------------------------
+
+
+def party_of(lead: Lead, user: User) -> ConsentParty | None:
+    """The side ``user`` is on for this lead, or None."""
+    offer, seeker = offer_of(lead), seeker_of(lead)
+    if lead.kind is LeadKind.TALENT:
+        if seeker.user_id == user.id:
+            return ConsentParty.GRADUATE
+        if offer.enterprise.user_id == user.id:
+            return ConsentParty.EMPLOYER
+        return None
+    if offer.enterprise.user_id == user.id:
+        return ConsentParty.PROJECT_OWNER
+    if seeker.enterprise.user_id == user.id:
+        return ConsentParty.INVESTOR
+    return None
+
+
+def side_users(lead: Lead) -> list[User]:
+    """The accounts of both sides (offer first), skipping a side without an account."""
+    offer, seeker = offer_of(lead), seeker_of(lead)
+    seeker_user = seeker.user if lead.kind is LeadKind.TALENT else seeker.enterprise.user
+    return [u for u in (offer.enterprise.user, seeker_user) if u is not None]
+
+
+def routed_to(deputy: Deputy, lead: Lead) -> bool:
+    """A lead is routed to the deputies of its station who follow its sector."""
+    return lead.station_id == deputy.station_id and lead.sector_id in {s.id for s in deputy.sectors}
+
+
+def may_act_as_deputy(deputy: Deputy | None, lead: Lead) -> bool:
+    """The responsible deputy: the introducer once there is one, else any routed deputy;
+    never one with a declared interest in either side."""
+    if deputy is None or conflicted(deputy, lead):
+        return False
+    if lead.deputy_id is not None:
+        return lead.deputy_id == deputy.id
+    return routed_to(deputy, lead)
+
+
+def can_see(user: User, lead: Lead) -> bool:
+    """Those on a lead: its sides once introduced, its deputies, staff of its station, admins."""
+    if user.role is Role.ADMIN:
+        return True
+    if user.role is Role.STAFF:
+        return lead.station_id == user.station_id
+    if user.role is Role.DEPUTY:
+        deputy = user.deputy
+        return lead.deputy_id == deputy.id or routed_to(deputy, lead)
+    return (
+        lead.status is not S.SUGGESTED
+        and lead.status is not S.DISMISSED
+        and (party_of(lead, user) is not None)
+    )
+
+
+# --- the one way a status changes -------------------------------------------------------
+
+
+def allowed(lead: Lead, action: Action) -> bool:
+    kinds, sources, _ = TRANSITIONS[action]
+    return lead.kind in kinds and lead.status in sources
+
+
+def _move(lead: Lead, action: Action, actor: User | None, note: str = "", to=None) -> Lead:
+    if not allowed(lead, action):
+        raise DomainError("transition_not_allowed", status=lead.status.value, action=action.value)
+    target = to or TRANSITIONS[action][2]
+    db.session.add(
+        LeadEvent(
+            lead=lead,
+            actor_id=actor.id if actor else None,
+            from_status=lead.status,
+            to_status=target,
+            note=(note or "").strip(),
+        )
+    )
+    lead.status = target
+    lead.status_changed_at = now()
+    return lead
+
+
+def _note_event(lead: Lead, actor: User | None, note: str) -> None:
+    """An event that changes no status (a deferral, a withdrawn consent, a confirmation)."""
+    db.session.add(
+        LeadEvent(
+            lead=lead,
+            actor_id=actor.id if actor else None,
+            from_status=lead.status,
+            to_status=lead.status,
+            note=note,
+        )
+    )
+
+
+def _require_deputy(actor: User, lead: Lead) -> Deputy:
+    deputy = actor.deputy if actor.role is Role.DEPUTY else None
+    if deputy is None or not may_act_as_deputy(deputy, lead):
+        code = "conflict_of_interest" if deputy and conflicted(deputy, lead) else "not_your_lead"
+        raise DomainError(code)
+    return deputy
+
+
+def _require_side(actor: User, lead: Lead) -> ConsentParty:
+    party = party_of(lead, actor)
+    if party is None:
+        raise DomainError("not_your_lead")
+    return party
+
+
+def _require_follower(actor: User, lead: Lead) -> None:
+    """Follow-up may be recorded by the responsible deputy or either side."""
+    if party_of(lead, actor) is None:
+        _require_deputy(actor, lead)
+
+
+def _deputy_user(lead: Lead) -> list[User]:
+    return [lead.deputy.user] if lead.deputy else []
+
+
+def _notify(users, kind: str, lead: Lead, **params) -> None:
+    for user in users:
+        db.session.add(Notification(user_id=user.id, kind=kind, lead=lead, params=params))
+
+
+# --- review -----------------------------------------------------------------------------
+
+
+def dismiss_reasons() -> dict[str, dict[str, str]]:
+    """The coded reasons a deputy may give for dismissing a suggestion (data/)."""
+    return json.loads(REASONS_FILE.read_text(encoding="utf-8"))
+
+
+def introduce(lead: Lead, actor: User, note: str) -> Lead:
+    """The deputy introduces the two sides; both are asked to consent by the deadline."""
+    deputy = _require_deputy(actor, lead)
+    _move(lead, Action.INTRODUCE, actor, note)
+    lead.deputy = deputy
+    lead.introduction_note = (note or "").strip()
+    lead.reviewed_at = lead.introduced_at = now()
+    days = lead.station.consent_deadline_days if lead.station else 14
+    lead.answer_by = lead.introduced_at + timedelta(days=days)
+    _notify(side_users(lead), "introduced", lead)
+    return lead
+
+
+def dismiss(lead: Lead, actor: User, reason: str, note: str = "") -> Lead:
+    """The deputy drops the suggestion with a coded reason; the pair is never suggested
+    again."""
+    _require_deputy(actor, lead)
+    if reason not in dismiss_reasons():
+        raise DomainError("reason_unknown", field="reason")
+    _move(lead, Action.DISMISS, actor, note)
+    lead.dismiss_reason = reason
+    lead.reviewed_at = now()
+    return lead
+
+
+def defer(lead: Lead, actor: User, until: date, note: str = "") -> Lead:
+    """The deputy puts the suggestion aside until a date (it stays suggested)."""
+    _require_deputy(actor, lead)
+    if lead.status is not S.SUGGESTED:
+        raise DomainError("transition_not_allowed", status=lead.status.value, action="defer")
+    if until <= now().date():
+        raise DomainError("date_not_in_future", field="until")
+    lead.deferred_until = until
+    _note_event(lead, actor, (note or "").strip() or f"deferred until {until.isoformat()}")
+    return lead
+
+
+# --- double opt-in ----------------------------------------------------------------------
+
+
+def consent(lead: Lead, actor: User, agree: bool, notice_version: str) -> Lead:
+    """A side agrees (or declines) to share its contact details for this introduction."""
+    party = _require_side(actor, lead)
+    if lead.status is not S.INTRODUCED:
+        raise DomainError("transition_not_allowed", status=lead.status.value, action="consent")
+    if notice_version != NOTICE_VERSION:
+        raise DomainError("notice_changed")
+    record = _consent_of(lead, party) or Consent(lead=lead, user_id=actor.id, party=party)
+    record.decision = ConsentDecision.GRANTED if agree else ConsentDecision.DECLINED
+    record.fields = list(SHARED_FIELDS[party])
+    record.purpose = PURPOSE[lead.kind]
+    record.notice_version = notice_version
+    record.decided_at = now()
+    record.withdrawn_at = None
+    db.session.add(record)
+    if not agree:
+        _move(lead, Action.DECLINE, actor)
+        _notify(_deputy_user(lead), "declined", lead)
+    elif _both_granted(lead):
+        _move(lead, Action.CONNECT, None)
+        lead.connected_at = now()
+        _notify(
+            [*side_users(lead), *([lead.deputy.user] if lead.deputy else [])], "connected", lead
+        )
+    else:
+        _note_event(lead, actor, f"consent:{party.value}")
+    return lead
+
+
+def _consent_of(lead: Lead, party: ConsentParty) -> Consent | None:
+    return next((c for c in lead.consents if c.party is party), None)
+
+
+def _both_granted(lead: Lead) -> bool:
+    granted = {c.party for c in lead.consents if c.decision is ConsentDecision.GRANTED}
+    return len(granted) == 2
+
+
+def withdraw_consent(lead: Lead, actor: User) -> Lead:
+    """A side takes its consent back: its contact details are hidden again at once."""
+    party = _require_side(actor, lead)
+    record = _consent_of(lead, party)
+    if record is None or record.decision is not ConsentDecision.GRANTED:
+        raise DomainError("no_consent_to_withdraw")
+    record.decision = ConsentDecision.WITHDRAWN
+    record.withdrawn_at = now()
+    if lead.status is S.INTRODUCED:
+        _move(lead, Action.DECLINE, actor, "consent withdrawn")
+    else:
+        _note_event(lead, actor, f"consent withdrawn:{party.value}")
+    return lead
+
+
+def contact_shared(lead: Lead, party: ConsentParty) -> bool:
+    """Whether ``party``'s contact details may be shown on this lead right now."""
+    record = _consent_of(lead, party)
+    reached_contact = lead.connected_at is not None
+    return (
+        reached_contact
+        and record is not None
+        and record.decision is ConsentDecision.GRANTED
+        and record.withdrawn_at is None
+    )
+
+
+def log_contact_view(viewer: User, subject: User, lead: Lead) -> None:
+    """Record that ``viewer`` saw ``subject``'s contact details on ``lead``."""
+    db.session.add(ContactView(viewer_id=viewer.id, subject_id=subject.id, lead_id=lead.id))
+
+
+def lapse_overdue(at: datetime | None = None) -> int:
+    """Introductions nobody answered by their deadline become lapsed. Safe to repeat."""
+    moment = at or now()
+    overdue = db.session.scalars(
+        select(Lead).where(Lead.status == S.INTRODUCED, Lead.answer_by < moment)
+    ).all()
+    for lead in overdue:
+        _move(lead, Action.LAPSE, None, "no answer by the deadline")
+        _notify([*side_users(lead), *_deputy_user(lead)], "lapsed", lead)
+    return len(overdue)
+
+
+def withdraw_open_introductions(document) -> int:
+    """Introductions of a document still waiting for answers end when it leaves matching
+    (a graduate switches matching off, a need or project closes)."""
+    column = {
+        "TalentNeed": Lead.talent_need_id,
+        "Graduate": Lead.graduate_id,
+        "InvestmentProject": Lead.project_id,
+        "InvestorInterest": Lead.interest_id,
+    }[type(document).__name__]
+    waiting = db.session.scalars(
+        select(Lead).where(column == document.id, Lead.status == S.INTRODUCED)
+    ).all()
+    for lead in waiting:
+        _move(lead, Action.WITHDRAW, None, "a side left matching")
+        _notify([*side_users(lead), *_deputy_user(lead)], "withdrawn", lead)
+    return len(waiting)
+
+
+# --- follow-up and close-out ------------------------------------------------------------
+
+
+def start_follow_up(lead: Lead, actor: User, note: str = "") -> Lead:
+    """Interviews (talent) or negotiations (investment) have begun."""
+    _require_follower(actor, lead)
+    to = S.INTERVIEWING if lead.kind is LeadKind.TALENT else S.NEGOTIATING
+    return _move(lead, Action.START, actor, note, to=to)
+
+
+def record_hire(lead: Lead, actor: User, on: date, position: str, note: str = "") -> Lead:
+    _require_follower(actor, lead)
+    if not position or not position.strip():
+        raise DomainError("position_required", field="position")
+    _move(lead, Action.HIRE, actor, note)
+    lead.outcome_date, lead.outcome_position = on, position.strip()
+    return lead
+
+
+def record_signing(lead: Lead, actor: User, on: date, amount_wan: int, note: str = "") -> Lead:
+    _require_follower(actor, lead)
+    if amount_wan is None or amount_wan < 0:
+        raise DomainError("amount_required", field="amount_wan")
+    _move(lead, Action.SIGN, actor, note)
+    lead.outcome_date, lead.outcome_amount_wan = on, int(amount_wan)
+    return lead
+
+
+def record_no_deal(lead: Lead, actor: User, reason: str) -> Lead:
+    _require_follower(actor, lead)
+    if not reason or not reason.strip():
+        raise DomainError("reason_required", field="reason")
+    _move(lead, Action.NO_DEAL, actor, reason)
+    lead.outcome_reason = reason.strip()[:200]
+    return lead
+
+
+def record_retention(lead: Lead, actor: User, months: int, on: date) -> Lead:
+    """The 3- and 6-month checks that the person is still in the job."""
+    _require_deputy(actor, lead)
+    if months not in (3, 6):
+        raise DomainError("retention_months", field="months")
+    if months == 6 and lead.retained_3m_on is None:
+        raise DomainError("retention_order", field="months")
+    _move(lead, Action.RETAIN, actor, f"{months}-month check")
+    setattr(lead, f"retained_{months}m_on", on)
+    return lead
+
+
+def record_funds(lead: Lead, actor: User, on: date) -> Lead:
+    _require_follower(actor, lead)
+    _move(lead, Action.FUNDS, actor)
+    lead.funds_arrived_on = on
+    return lead
+
+
+def record_production(lead: Lead, actor: User, on: date) -> Lead:
+    _require_follower(actor, lead)
+    _move(lead, Action.PRODUCE, actor)
+    lead.in_production_on = on
+    return lead
+
+
+def close_out(lead: Lead, actor: User, note: str) -> Lead:
+    """销号: the deputy closes the lead with a note; each side is asked to confirm."""
+    _require_deputy(actor, lead)
+    if not note or not note.strip():
+        raise DomainError("closing_note_required", field="note")
+    _move(lead, Action.CLOSE, actor, note)
+    lead.closing_note = note.strip()
+    lead.closed_at = now()
+    if lead.connected_at is not None:
+        _notify(side_users(lead), "confirm_outcome", lead)
+    return lead
+
+
+def confirm_outcome(lead: Lead, actor: User) -> Lead:
+    """A side confirms the recorded outcome of a closed lead."""
+    party = _require_side(actor, lead)
+    if lead.status is not S.CLOSED:
+        raise DomainError("not_closed")
+    offer_side = party in (ConsentParty.EMPLOYER, ConsentParty.PROJECT_OWNER)
+    column = "offer_confirmed_at" if offer_side else "seeker_confirmed_at"
+    if getattr(lead, column) is None:
+        setattr(lead, column, now())
+        _note_event(lead, actor, f"outcome confirmed:{party.value}")
+    return lead
+
+
+def outcome_confirmed(lead: Lead) -> bool:
+    """Both sides confirmed the outcome (unconfirmed outcomes are shown as such)."""
+    return lead.offer_confirmed_at is not None and lead.seeker_confirmed_at is not None
+
+
+# --- review age (三色督办) --------------------------------------------------------------
+
+
+def age_mark(lead: Lead, at: datetime | None = None) -> str:
+    """``green``, ``amber`` past the station's review deadline, ``red`` past twice it."""
+    days = (lead.station.review_deadline_days if lead.station else 7) or 7
+    age = ((at or now()) - lead.created_at).total_seconds() / 86400
+    if age > 2 * days:
+        return "red"
+    if age > days:
+        return "amber"
+    return "green"

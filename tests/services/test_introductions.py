@@ -1,0 +1,292 @@
+"""The lead state machine: every transition, legal and illegal, routing, consent, ageing."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from matchmaker.extensions import db
+from matchmaker.models import (
+    ConsentParty,
+    ContactView,
+    Lead,
+    LeadEvent,
+    LeadKind,
+    LeadStatus,
+    Notification,
+    Role,
+)
+from matchmaker.services import introductions as intro
+from matchmaker.services import postings, profiles
+from matchmaker.services.errors import DomainError
+from tests.factories import enterprise_profile
+
+S = LeadStatus
+NOTICE = intro.NOTICE_VERSION
+
+
+@pytest.fixture
+def talent(make_user, reference):
+    """A suggested talent lead at 陈化店镇, its two sides and a routed deputy."""
+    graduate = make_user(Role.GRADUATE).graduate
+    employer = make_user(Role.ENTERPRISE)
+    postings.save_need(
+        employer.enterprise,
+        title="花木栽培技术员",
+        description="紫荆、月季苗木栽培，嫁接育苗，病虫害防治。",
+        sector_id=reference.sector("horticulture").id,
+        region_id=reference.region("河南省/许昌市/鄢陵县/陈化店镇").id,
+    )
+    db.session.commit()
+    lead = db.session.scalar(select(Lead).where(Lead.graduate_id == graduate.id))
+    deputy = make_user(Role.DEPUTY)
+    return lead, graduate.user, employer, deputy
+
+
+@pytest.fixture
+def investment(make_user, reference):
+    owner = make_user(Role.ENTERPRISE)
+    investor = make_user(Role.ENTERPRISE, **enterprise_profile(reference, 99))
+    sector = reference.sector("flower_processing")
+    postings.save_project(
+        owner.enterprise,
+        title="玫瑰精油精深加工生产线",
+        description="新建玫瑰精油提取和花茶精深加工生产线。",
+        sector_id=sector.id,
+        region_id=reference.region("河南省/许昌市/鄢陵县/陈化店镇").id,
+        amount_min_wan=3000,
+        amount_max_wan=5000,
+    )
+    postings.save_interest(
+        investor.enterprise,
+        title="投资玫瑰精油精深加工",
+        description="关注鄢陵玫瑰精油和花茶精深加工项目。",
+        sector_ids=[sector.id],
+        region_ids=[reference.region("河南省/许昌市/鄢陵县").id],
+        amount_min_wan=1000,
+        amount_max_wan=8000,
+    )
+    db.session.commit()
+    lead = db.session.scalar(select(Lead).where(Lead.kind == LeadKind.INVESTMENT))
+    deputy = make_user(Role.DEPUTY)
+    return lead, owner, investor, deputy
+
+
+def _events(lead):
+    return [(e.from_status, e.to_status) for e in lead.events]
+
+
+def _connect(lead, a, b, deputy):
+    intro.introduce(lead, deputy, "请双方联系")
+    intro.consent(lead, a, True, NOTICE)
+    intro.consent(lead, b, True, NOTICE)
+
+
+def test_suggestion_is_routed_to_the_station_and_sector(talent, make_user, reference):
+    lead, _, _, deputy = talent
+    assert lead.status is S.SUGGESTED
+    assert intro.routed_to(deputy.deputy, lead)
+    other = make_user(Role.DEPUTY)
+    other.deputy.sectors = [reference.sector("tourism")]
+    assert not intro.routed_to(other.deputy, lead)
+    with pytest.raises(DomainError) as caught:
+        intro.introduce(lead, other, "x")
+    assert caught.value.code == "not_your_lead"
+
+
+def test_conflicted_deputy_cannot_act(talent):
+    lead, _, employer, deputy = talent
+    deputy.deputy.affiliated_enterprise = employer.enterprise
+    with pytest.raises(DomainError) as caught:
+        intro.introduce(lead, deputy, "x")
+    assert caught.value.code == "conflict_of_interest"
+    assert lead.status is S.SUGGESTED
+
+
+def test_talent_journey_to_close_out(talent):
+    lead, graduate, employer, deputy = talent
+    intro.introduce(lead, deputy, "鄢陵县花木企业急需园艺人才")
+    assert lead.status is S.INTRODUCED and lead.deputy == deputy.deputy
+    assert lead.answer_by - lead.introduced_at == timedelta(days=14)
+    kinds = db.session.scalars(select(Notification.kind).where(Notification.lead_id == lead.id))
+    assert sorted(kinds) == ["introduced", "introduced"]
+
+    intro.consent(lead, graduate, True, NOTICE)
+    assert lead.status is S.INTRODUCED
+    assert not intro.contact_shared(lead, ConsentParty.GRADUATE)
+    intro.consent(lead, employer, True, NOTICE)
+    assert lead.status is S.CONNECTED
+    assert intro.contact_shared(lead, ConsentParty.GRADUATE)
+    assert intro.contact_shared(lead, ConsentParty.EMPLOYER)
+
+    intro.start_follow_up(lead, employer)
+    assert lead.status is S.INTERVIEWING
+    intro.record_hire(lead, employer, date(2026, 12, 1), "园艺技术员")
+    intro.record_retention(lead, deputy, 3, date(2027, 3, 1))
+    intro.record_retention(lead, deputy, 6, date(2027, 6, 1))
+    assert lead.status is S.RETAINED and lead.retained_6m_on == date(2027, 6, 1)
+    intro.close_out(lead, deputy, "已录用并稳岗半年，销号。")
+    assert lead.status is S.CLOSED and lead.closed_at is not None
+    assert not intro.outcome_confirmed(lead)
+    intro.confirm_outcome(lead, graduate)
+    intro.confirm_outcome(lead, employer)
+    assert intro.outcome_confirmed(lead)
+    assert _events(lead)[:2] == [(S.SUGGESTED, S.INTRODUCED), (S.INTRODUCED, S.INTRODUCED)]
+    statuses = [to for _, to in _events(lead)]
+    for status in (S.CONNECTED, S.INTERVIEWING, S.HIRED, S.RETAINED, S.CLOSED):
+        assert status in statuses
+
+
+def test_investment_journey_to_production(investment):
+    lead, owner, investor, deputy = investment
+    _connect(lead, owner, investor, deputy)
+    intro.start_follow_up(lead, investor)
+    assert lead.status is S.NEGOTIATING
+    intro.record_signing(lead, deputy, date(2026, 12, 20), 4200)
+    intro.record_funds(lead, owner, date(2027, 2, 1))
+    intro.record_production(lead, owner, date(2027, 8, 1))
+    assert (lead.status, lead.outcome_amount_wan) == (S.IN_PRODUCTION, 4200)
+    intro.close_out(lead, deputy, "项目投产，销号。")
+    assert lead.status is S.CLOSED
+
+
+@pytest.mark.parametrize(
+    ("action", "args"),
+    [
+        ("record_hire", (date(2026, 1, 1), "技术员")),
+        ("start_follow_up", ()),
+        ("record_no_deal", ("不合适",)),
+        ("close_out", ("销号",)),
+    ],
+)
+def test_follow_up_before_connection_is_refused(talent, action, args):
+    lead, _, employer, deputy = talent
+    intro.introduce(lead, deputy, "note")
+    actor = deputy if action == "close_out" else employer
+    with pytest.raises(DomainError) as caught:
+        getattr(intro, action)(lead, actor, *args)
+    assert caught.value.code == "transition_not_allowed"
+    assert lead.status is S.INTRODUCED
+
+
+def test_kind_specific_steps_are_refused_on_the_other_kind(talent, investment):
+    talent_lead, graduate, employer, deputy = talent
+    _connect(talent_lead, graduate, employer, deputy)
+    with pytest.raises(DomainError):
+        intro.record_signing(talent_lead, employer, date(2026, 1, 1), 100)
+    lead, owner, investor, investment_deputy = investment
+    _connect(lead, owner, investor, investment_deputy)
+    with pytest.raises(DomainError):
+        intro.record_hire(lead, owner, date(2026, 1, 1), "技术员")
+
+
+def test_a_declined_consent_ends_the_introduction(talent):
+    lead, graduate, employer, deputy = talent
+    intro.introduce(lead, deputy, "note")
+    intro.consent(lead, graduate, False, NOTICE)
+    assert lead.status is S.DECLINED
+    with pytest.raises(DomainError):
+        intro.consent(lead, employer, True, NOTICE)
+    intro.close_out(lead, deputy, "毕业生婉拒，销号。")
+    assert lead.status is S.CLOSED
+
+
+def test_consent_needs_the_current_notice(talent):
+    lead, graduate, _, deputy = talent
+    intro.introduce(lead, deputy, "note")
+    with pytest.raises(DomainError) as caught:
+        intro.consent(lead, graduate, True, "2020-01")
+    assert caught.value.code == "notice_changed"
+
+
+def test_withdrawn_consent_hides_contact_again(talent):
+    lead, graduate, employer, deputy = talent
+    _connect(lead, graduate, employer, deputy)
+    intro.withdraw_consent(lead, graduate)
+    assert not intro.contact_shared(lead, ConsentParty.GRADUATE)
+    assert intro.contact_shared(lead, ConsentParty.EMPLOYER)
+    assert lead.status is S.CONNECTED
+    with pytest.raises(DomainError):
+        intro.withdraw_consent(lead, graduate)
+
+
+def test_strangers_cannot_consent(talent, make_user):
+    lead, _, _, deputy = talent
+    intro.introduce(lead, deputy, "note")
+    with pytest.raises(DomainError) as caught:
+        intro.consent(lead, make_user(Role.GRADUATE), True, NOTICE)
+    assert caught.value.code == "not_your_lead"
+
+
+def test_dismissal_needs_a_listed_reason(talent):
+    lead, _, _, deputy = talent
+    with pytest.raises(DomainError):
+        intro.dismiss(lead, deputy, "made_up")
+    intro.dismiss(lead, deputy, "skills_mismatch", "专业不对口")
+    assert (lead.status, lead.dismiss_reason) == (S.DISMISSED, "skills_mismatch")
+    with pytest.raises(DomainError):
+        intro.introduce(lead, deputy, "again")
+
+
+def test_defer_keeps_it_suggested(talent):
+    lead, _, _, deputy = talent
+    intro.defer(lead, deputy, date.today() + timedelta(days=3))
+    assert lead.status is S.SUGGESTED and lead.deferred_until is not None
+    with pytest.raises(DomainError):
+        intro.defer(lead, deputy, date.today())
+
+
+def test_ageing_lapses_unanswered_introductions_once(talent):
+    lead, graduate, _, deputy = talent
+    intro.introduce(lead, deputy, "note")
+    intro.consent(lead, graduate, True, NOTICE)
+    db.session.commit()
+    assert intro.lapse_overdue(datetime.now(UTC) + timedelta(days=13)) == 0
+    assert intro.lapse_overdue(datetime.now(UTC) + timedelta(days=15)) == 1
+    assert intro.lapse_overdue(datetime.now(UTC) + timedelta(days=16)) == 0
+    assert lead.status is S.LAPSED
+    lapses = db.session.scalar(
+        select(func.count(LeadEvent.id)).where(LeadEvent.to_status == S.LAPSED)
+    )
+    assert lapses == 1
+
+
+def test_switching_matching_off_withdraws_waiting_introductions(talent):
+    lead, graduate, _, deputy = talent
+    intro.introduce(lead, deputy, "note")
+    db.session.commit()
+    profiles.set_open_to_matching(graduate.graduate, False)
+    assert lead.status is S.WITHDRAWN
+
+
+def test_age_marks(talent):
+    lead, *_ = talent
+    created = lead.created_at
+    assert intro.age_mark(lead, created + timedelta(days=6)) == "green"
+    assert intro.age_mark(lead, created + timedelta(days=8)) == "amber"
+    assert intro.age_mark(lead, created + timedelta(days=15)) == "red"
+
+
+def test_contact_views_are_logged(talent):
+    lead, graduate, employer, _deputy = talent
+    intro.log_contact_view(employer, graduate, lead)
+    db.session.commit()
+    view = db.session.scalar(select(ContactView))
+    assert (view.viewer_id, view.subject_id, view.lead_id) == (employer.id, graduate.id, lead.id)
+
+
+def test_only_the_introducing_deputy_follows_up(talent, make_user):
+    lead, graduate, employer, deputy = talent
+    _connect(lead, graduate, employer, deputy)
+    colleague = make_user(Role.DEPUTY)
+    with pytest.raises(DomainError):
+        intro.record_hire(lead, colleague, date(2026, 12, 1), "技术员")
+
+
+def test_who_can_see_a_lead(talent, make_user):
+    lead, graduate, employer, deputy = talent
+    assert intro.can_see(deputy, lead)
+    assert not intro.can_see(graduate, lead)  # not before the introduction
+    intro.introduce(lead, deputy, "note")
+    assert intro.can_see(graduate, lead) and intro.can_see(employer, lead)
+    assert not intro.can_see(make_user(Role.ENTERPRISE), lead)
