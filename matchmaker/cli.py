@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from .extensions import db
 from .models import User
-from .services import accounts, demo, match_store, matching
+from .services import accounts, demo, introductions, match_store, matching
 from .services.errors import DomainError
 
 
@@ -17,6 +17,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_logins)
     app.cli.add_command(create_admin)
     app.cli.add_command(rebuild_matches)
+    app.cli.add_command(age_leads)
 
 
 def _report(created: dict[str, int]) -> None:
@@ -91,3 +92,11 @@ def rebuild_matches(no_refit: bool, retokenize: bool, if_missing: bool):
             f"  {kind:<10} {counts['documents']:6d} documents, "
             f"{counts['suggested']:6d} open suggestions ({counts['dropped']} dropped)"
         )
+
+
+@click.command("age-leads")
+def age_leads():
+    """Lapse introductions nobody answered by their deadline (safe to run repeatedly)."""
+    lapsed = introductions.lapse_overdue()
+    db.session.commit()
+    click.echo(f"{lapsed} introduction(s) lapsed.")

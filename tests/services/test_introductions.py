@@ -290,3 +290,14 @@ def test_who_can_see_a_lead(talent, make_user):
     intro.introduce(lead, deputy, "note")
     assert intro.can_see(graduate, lead) and intro.can_see(employer, lead)
     assert not intro.can_see(make_user(Role.ENTERPRISE), lead)
+
+
+def test_age_leads_command_is_safe_to_repeat(talent, runner):
+    lead, _, _, deputy = talent
+    intro.introduce(lead, deputy, "note")
+    lead.answer_by = datetime.now(UTC) - timedelta(days=1)
+    db.session.commit()
+    assert "1 introduction(s) lapsed." in runner.invoke(args=["age-leads"]).output
+    assert "0 introduction(s) lapsed." in runner.invoke(args=["age-leads"]).output
+    db.session.refresh(lead)
+    assert lead.status is S.LAPSED
