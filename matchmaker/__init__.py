@@ -58,6 +58,7 @@ def register_blueprints(app: Flask) -> None:
     from .deputy.routes import bp as deputy_bp
     from .enterprise.routes import bp as enterprise_bp
     from .graduate.routes import bp as graduate_bp
+    from .leads.routes import bp as leads_bp
     from .public.routes import bp as public_bp
     from .staff.routes import bp as staff_bp
 
@@ -68,6 +69,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(deputy_bp, url_prefix="/deputy")
     app.register_blueprint(staff_bp, url_prefix="/station")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(leads_bp, url_prefix="/leads")
 
 
 def register_template_helpers(app: Flask) -> None:

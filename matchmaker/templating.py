@@ -6,26 +6,32 @@ from flask import Flask, request
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .extensions import db
 from .identifiers import display_phone
 from .labels import ALL as LABELS
-from .models import RegionLevel, Role, Sector
+from .models import Notification, RegionLevel, Role, Sector
 from .services.match_store import CONCEPT_PREFIX
 
 NAVIGATION = {
-    Role.GRADUATE: [("graduate.home", _l("My profile"))],
+    Role.GRADUATE: [
+        ("graduate.home", _l("My profile")),
+        ("leads.mine", _l("My introductions")),
+    ],
     Role.ENTERPRISE: [
         ("enterprise.home", _l("My enterprise")),
+        ("leads.mine", _l("My introductions")),
         ("enterprise.profile", _l("Enterprise profile")),
     ],
     Role.DEPUTY: [
         ("deputy.suggestions", _l("Suggestions")),
+        ("leads.mine", _l("My introductions")),
         ("deputy.home", _l("My profile")),
     ],
     Role.STAFF: [
         ("staff.home", _l("My station")),
+        ("leads.mine", _l("Leads to watch")),
         ("staff.enterprises", _l("Enterprises")),
     ],
     Role.ADMIN: [
@@ -35,6 +41,7 @@ NAVIGATION = {
         ("admin.sectors", _l("Sectors")),
         ("admin.enterprises", _l("Enterprises")),
         ("admin.deputies", _l("Deputies")),
+        ("leads.mine", _l("Overdue suggestions")),
     ],
 }
 
@@ -135,7 +142,15 @@ def register(app: Flask) -> None:
     @app.context_processor
     def common():
         nav = NAVIGATION.get(current_user.role, []) if current_user.is_authenticated else []
+        unread = 0
+        if current_user.is_authenticated:
+            unread = db.session.scalar(
+                select(func.count(Notification.id)).where(
+                    Notification.user_id == current_user.id, Notification.read_at.is_(None)
+                )
+            )
         return {
+            "unread_notifications": unread,
             "navigation": nav,
             "locale": str(get_locale()),
             "current_path": request.full_path.rstrip("?"),

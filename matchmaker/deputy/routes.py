@@ -1,11 +1,14 @@
 """The deputy's area: own profile, and the suggestions routed to the deputy."""
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db
 from ..forms import sector_choices
+from ..leads.forms import DeferForm, DismissForm, IntroduceForm
 from ..models import Role
 from ..services import deputies, leads
 from ..web import restrict_to, save_or_show
@@ -47,8 +50,15 @@ def suggestions():
     """Suggested leads of the deputy's station and sectors, with why each was suggested."""
     deputy = current_user.deputy
     page = db.paginate(leads.suggestions_for(deputy), per_page=20, error_out=False)
+    now = datetime.now(UTC)
     return render_template(
         "deputy/suggestions.html",
         page=page,
         conflicted={lead.id for lead in page.items if leads.conflicted(deputy, lead)},
+        marks={lead.id: leads.age_mark(lead, now) for lead in page.items},
+        forms={
+            "introduce": IntroduceForm(prefix="introduce"),
+            "dismiss": DismissForm(prefix="dismiss"),
+            "defer": DeferForm(prefix="defer"),
+        },
     )

@@ -471,17 +471,3 @@ def confirm_outcome(lead: Lead, actor: User) -> Lead:
 def outcome_confirmed(lead: Lead) -> bool:
     """Both sides confirmed the outcome (unconfirmed outcomes are shown as such)."""
     return lead.offer_confirmed_at is not None and lead.seeker_confirmed_at is not None
-
-
-# --- review age (三色督办) --------------------------------------------------------------
-
-
-def age_mark(lead: Lead, at: datetime | None = None) -> str:
-    """``green``, ``amber`` past the station's review deadline, ``red`` past twice it."""
-    days = (lead.station.review_deadline_days if lead.station else 7) or 7
-    age = ((at or now()) - lead.created_at).total_seconds() / 86400
-    if age > 2 * days:
-        return "red"
-    if age > days:
-        return "amber"
-    return "green"

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, select
+from datetime import UTC, datetime
+
+from sqlalchemy import Select, func, or_, select
 
 from ..extensions import db
-from ..models import Deputy, Lead, LeadStatus
+from ..models import (
+    Deputy,
+    InvestmentProject,
+    InvestorInterest,
+    Lead,
+    LeadStatus,
+    Role,
+    TalentNeed,
+    User,
+)
 
 
 def offer_of(lead: Lead):
@@ -59,3 +70,62 @@ def suggestion_counts(need_ids: list[int]) -> dict[int, int]:
         .group_by(Lead.talent_need_id)
     )
     return dict(db.session.execute(query).all())
+
+
+HIDDEN_FROM_SIDES = (LeadStatus.SUGGESTED, LeadStatus.DISMISSED)
+
+
+def leads_for(user: User, limit: int = 200) -> list[Lead]:
+    """The leads a user follows: a side's introductions, a deputy's, a station's, or for an
+    administrator the suggestions left unreviewed past twice their deadline (red)."""
+    query = select(Lead).order_by(Lead.status_changed_at.desc(), Lead.id.desc()).limit(limit)
+    if user.role is Role.GRADUATE:
+        graduate_id = user.graduate.id if user.graduate else -1
+        query = query.where(Lead.graduate_id == graduate_id)
+    elif user.role is Role.ENTERPRISE:
+        query = query.where(_of_enterprise(user.enterprise.id if user.enterprise else -1))
+    elif user.role is Role.DEPUTY:
+        return list(db.session.scalars(query.where(Lead.deputy_id == user.deputy.id)))
+    elif user.role is Role.STAFF:
+        query = query.where(Lead.station_id == user.station_id)
+        return [lead for lead in db.session.scalars(query) if _shown_to_staff(lead)]
+    else:
+        return red_suggestions(limit)
+    return list(db.session.scalars(query.where(Lead.status.not_in(HIDDEN_FROM_SIDES))))
+
+
+def _of_enterprise(enterprise_id: int):
+    needs = select(TalentNeed.id).where(TalentNeed.enterprise_id == enterprise_id)
+    projects = select(InvestmentProject.id).where(InvestmentProject.enterprise_id == enterprise_id)
+    interests = select(InvestorInterest.id).where(InvestorInterest.enterprise_id == enterprise_id)
+    return or_(
+        Lead.talent_need_id.in_(needs),
+        Lead.project_id.in_(projects),
+        Lead.interest_id.in_(interests),
+    )
+
+
+def _shown_to_staff(lead: Lead) -> bool:
+    if lead.status is LeadStatus.SUGGESTED:
+        return age_mark(lead) == "red"
+    return lead.status is not LeadStatus.DISMISSED
+
+
+def red_suggestions(limit: int = 200) -> list[Lead]:
+    """Suggestions nobody reviewed within twice their station's deadline (三色督办: red)."""
+    query = select(Lead).where(Lead.status == LeadStatus.SUGGESTED).order_by(Lead.created_at)
+    return [lead for lead in db.session.scalars(query) if age_mark(lead) == "red"][:limit]
+
+
+# --- review age (三色督办) --------------------------------------------------------------
+
+
+def age_mark(lead: Lead, at: datetime | None = None) -> str:
+    """``green``, ``amber`` past the station's review deadline, ``red`` past twice it."""
+    days = (lead.station.review_deadline_days if lead.station else 7) or 7
+    age = ((at or datetime.now(UTC)) - lead.created_at).total_seconds() / 86400
+    if age > 2 * days:
+        return "red"
+    if age > days:
+        return "amber"
+    return "green"

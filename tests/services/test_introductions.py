@@ -19,6 +19,7 @@ from matchmaker.models import (
 from matchmaker.services import introductions as intro
 from matchmaker.services import postings, profiles
 from matchmaker.services.errors import DomainError
+from matchmaker.services.leads import age_mark
 from tests.factories import enterprise_profile
 
 S = LeadStatus
@@ -262,9 +263,9 @@ def test_switching_matching_off_withdraws_waiting_introductions(talent):
 def test_age_marks(talent):
     lead, *_ = talent
     created = lead.created_at
-    assert intro.age_mark(lead, created + timedelta(days=6)) == "green"
-    assert intro.age_mark(lead, created + timedelta(days=8)) == "amber"
-    assert intro.age_mark(lead, created + timedelta(days=15)) == "red"
+    assert age_mark(lead, created + timedelta(days=6)) == "green"
+    assert age_mark(lead, created + timedelta(days=8)) == "amber"
+    assert age_mark(lead, created + timedelta(days=15)) == "red"
 
 
 def test_contact_views_are_logged(talent):

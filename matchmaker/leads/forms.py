@@ -1,0 +1,102 @@
+"""Forms of the lead pages: review, consent, follow-up, close-out."""
+
+from datetime import date
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from ..services.introductions import dismiss_reasons
+
+
+def _note(label=_l("Note"), required=False):
+    checks = [DataRequired()] if required else [Optional()]
+    return TextAreaField(label, validators=[*checks, Length(max=1000)])
+
+
+def _on(label=_l("Date")):
+    return DateField(label, default=date.today, validators=[DataRequired()])
+
+
+class IntroduceForm(FlaskForm):
+    note = _note(_l("Note to both sides"), required=True)
+    submit = SubmitField(_l("Introduce"))
+
+
+class DismissForm(FlaskForm):
+    reason = SelectField(_l("Reason"), validators=[DataRequired()])
+    note = _note()
+    submit = SubmitField(_l("Dismiss"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        language = "en" if str(get_locale()).startswith("en") else "zh"
+        self.reason.choices = [SelectChoice("", _l("Choose a reason"))] + [
+            SelectChoice(code, labels[language]) for code, labels in dismiss_reasons().items()
+        ]
+
+
+class DeferForm(FlaskForm):
+    until = DateField(_l("Look again on"), validators=[DataRequired()])
+    submit = SubmitField(_l("Defer"))
+
+
+class ConsentForm(FlaskForm):
+    notice_version = HiddenField(validators=[DataRequired()])
+    agree = SubmitField(_l("I agree to share"))
+    decline = SubmitField(_l("I decline"))
+
+
+class HireForm(FlaskForm):
+    on = _on(_l("Hired on"))
+    position = StringField(_l("Position"), validators=[DataRequired(), Length(max=100)])
+    note = _note()
+    submit = SubmitField(_l("Record the hire"))
+
+
+class SignForm(FlaskForm):
+    on = _on(_l("Signed on"))
+    amount_wan = IntegerField(
+        _l("Amount (10,000 yuan)"),
+        validators=[InputRequired(), NumberRange(0, 100_000_000)],
+    )
+    note = _note()
+    submit = SubmitField(_l("Record the signing"))
+
+
+class NoDealForm(FlaskForm):
+    reason = StringField(
+        _l("Why it did not work out"), validators=[DataRequired(), Length(max=200)]
+    )
+    submit = SubmitField(_l("Record no deal"))
+
+
+class RetentionForm(FlaskForm):
+    months = SelectField(
+        _l("Check"),
+        coerce=int,
+        choices=[SelectChoice(3, _l("3-month check")), SelectChoice(6, _l("6-month check"))],
+    )
+    on = _on(_l("Still employed on"))
+    submit = SubmitField(_l("Record the check"))
+
+
+class DateStepForm(FlaskForm):
+    on = _on()
+    submit = SubmitField(_l("Record"))
+
+
+class CloseForm(FlaskForm):
+    note = _note(_l("Closing note"), required=True)
+    submit = SubmitField(_l("Close out (销号)"))

@@ -1,0 +1,295 @@
+"""Lead pages for everyone on a lead: the timeline, consent, follow-up, close-out, inbox."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import NamedTuple
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..extensions import db
+from ..forms import ButtonForm
+from ..labels import LEAD_STATUS
+from ..messages import describe
+from ..models import ConsentParty, Lead, LeadStatus, Notification, Role
+from ..services import introductions as intro
+from ..services import leads as lead_queries
+from ..services.errors import DomainError
+from ..web import is_safe_next, restrict_to
+from . import forms
+
+bp = Blueprint("leads", __name__)
+restrict_to(bp, *Role)
+
+A = intro.Action
+
+
+class Step(NamedTuple):
+    """A step a user may take on a lead from its page."""
+
+    form: type
+    run: Callable  # (lead, form, actor) → lead, may raise DomainError
+    action: intro.Action  # the state-machine action it needs
+    who: str  # "deputy" (the responsible deputy) or "follower" (the deputy or a side)
+
+
+STEPS = {
+    "introduce": Step(
+        forms.IntroduceForm, lambda ld, f, u: intro.introduce(ld, u, f.note.data),
+        A.INTRODUCE, "deputy",
+    ),
+    "dismiss": Step(
+        forms.DismissForm, lambda ld, f, u: intro.dismiss(ld, u, f.reason.data, f.note.data),
+        A.DISMISS, "deputy",
+    ),
+    "defer": Step(
+        forms.DeferForm, lambda ld, f, u: intro.defer(ld, u, f.until.data),
+        A.INTRODUCE, "deputy",
+    ),
+    "start": Step(
+        ButtonForm, lambda ld, f, u: intro.start_follow_up(ld, u), A.START, "follower"
+    ),
+    "hire": Step(
+        forms.HireForm,
+        lambda ld, f, u: intro.record_hire(ld, u, f.on.data, f.position.data, f.note.data),
+        A.HIRE, "follower",
+    ),
+    "sign": Step(
+        forms.SignForm,
+        lambda ld, f, u: intro.record_signing(ld, u, f.on.data, f.amount_wan.data, f.note.data),
+        A.SIGN, "follower",
+    ),
+    "no-deal": Step(
+        forms.NoDealForm, lambda ld, f, u: intro.record_no_deal(ld, u, f.reason.data),
+        A.NO_DEAL, "follower",
+    ),
+    "retain": Step(
+        forms.RetentionForm,
+        lambda ld, f, u: intro.record_retention(ld, u, f.months.data, f.on.data),
+        A.RETAIN, "deputy",
+    ),
+    "funds": Step(
+        forms.DateStepForm, lambda ld, f, u: intro.record_funds(ld, u, f.on.data),
+        A.FUNDS, "follower",
+    ),
+    "production": Step(
+        forms.DateStepForm, lambda ld, f, u: intro.record_production(ld, u, f.on.data),
+        A.PRODUCE, "follower",
+    ),
+    "close": Step(
+        forms.CloseForm, lambda ld, f, u: intro.close_out(ld, u, f.note.data),
+        A.CLOSE, "deputy",
+    ),
+}  # fmt: skip
+STEP_NAMES = "any(" + ", ".join(f'"{name}"' for name in STEPS) + ")"
+
+
+def _lead(lead_id: int) -> Lead:
+    lead = db.session.get(Lead, lead_id)
+    if lead is None or not intro.can_see(current_user, lead):
+        abort(404)  # not 403: whether a lead exists is nobody else's business
+    return lead
+
+
+def _is_deputy_for(lead: Lead) -> bool:
+    deputy = current_user.deputy if current_user.role is Role.DEPUTY else None
+    return intro.may_act_as_deputy(deputy, lead)
+
+
+def available_steps(lead: Lead) -> dict:
+    """The steps the current user may take on this lead now, each with its form."""
+    party = intro.party_of(lead, current_user)
+    deputy = _is_deputy_for(lead)
+    steps = {}
+    for name, step in STEPS.items():
+        if not intro.allowed(lead, step.action):
+            continue
+        if step.who == "deputy" and not deputy:
+            continue
+        if step.who == "follower" and not (deputy or party is not None):
+            continue
+        steps[name] = step.form(prefix=name)
+    return steps
+
+
+def _contacts(lead: Lead) -> list[dict]:
+    """Contact details the current user may see on this lead (each view is logged)."""
+    shown = []
+    for party, person in _parties(lead).items():
+        mine = intro.party_of(lead, current_user) is party
+        if mine or not intro.contact_shared(lead, party):
+            continue
+        if person["user"] is not None:
+            intro.log_contact_view(current_user, person["user"], lead)
+        shown.append(person)
+    return shown
+
+
+def _parties(lead: Lead) -> dict:
+    offer, seeker = lead_queries.offer_of(lead), lead_queries.seeker_of(lead)
+    firm = offer.enterprise
+    parties = {}
+    if lead.kind.value == "talent":
+        parties[ConsentParty.EMPLOYER] = _firm_contact(firm)
+        parties[ConsentParty.GRADUATE] = {
+            "user": seeker.user,
+            "who": seeker.name,
+            "phone": seeker.phone,
+            "email": seeker.email,
+        }
+    else:
+        parties[ConsentParty.PROJECT_OWNER] = _firm_contact(firm)
+        parties[ConsentParty.INVESTOR] = _firm_contact(seeker.enterprise)
+    return parties
+
+
+def _firm_contact(firm) -> dict:
+    who = f"{firm.name} · {firm.contact_person}" if firm.contact_person else firm.name
+    return {"user": firm.user, "who": who, "phone": firm.phone, "email": firm.email}
+
+
+@bp.route("/<int:lead_id>")
+def show(lead_id: int):
+    """A lead: both public cards, why it was suggested, its timeline, and the next steps."""
+    lead = _lead(lead_id)
+    party = intro.party_of(lead, current_user)
+    contacts = _contacts(lead)
+    db.session.commit()  # the contact views just logged
+    consent_open = (
+        party is not None
+        and lead.status is LeadStatus.INTRODUCED
+        and not any(c.party is party for c in lead.consents)
+    )
+    return render_template(
+        "leads/show.html",
+        lead=lead,
+        party=party,
+        steps=available_steps(lead),
+        contacts=contacts,
+        consent_open=consent_open,
+        my_consent=next((c for c in lead.consents if c.party is party), None),
+        confirmable=party is not None and lead.status is LeadStatus.CLOSED,
+        button=ButtonForm(),
+        conflicted=current_user.role is Role.DEPUTY
+        and lead_queries.conflicted(current_user.deputy, lead),
+    )
+
+
+@bp.route(f"/<int:lead_id>/<{STEP_NAMES}:step>", methods=["POST"])
+def act(lead_id: int, step: str):
+    """Take one step on a lead; a refused step says why and changes nothing."""
+    lead = _lead(lead_id)
+    form = STEPS[step].form(prefix=step)
+    if not form.validate_on_submit():
+        errors = [e for field in form for e in field.errors]
+        flash(" ".join(str(e) for e in errors) or _("Check the form and try again."), "error")
+    else:
+        try:
+            STEPS[step].run(lead, form, current_user)
+        except DomainError as error:
+            db.session.rollback()
+            flash(describe(error.code, **error.params), "error")
+        else:
+            db.session.commit()
+            flash(_("Done: the lead is now %(status)s.", status=_status(lead)), "success")
+    return _back(lead)
+
+
+def _status(lead: Lead) -> str:
+    return str(LEAD_STATUS[lead.status])
+
+
+def _back(lead: Lead):
+    target = request.args.get("next")
+    return redirect(target if is_safe_next(target) else url_for("leads.show", lead_id=lead.id))
+
+
+@bp.route("/<int:lead_id>/consent", methods=["GET", "POST"])
+def consent(lead_id: int):
+    """The consent screen: exactly who receives which of your details, and what for."""
+    lead = _lead(lead_id)
+    party = intro.party_of(lead, current_user)
+    if party is None:
+        abort(404)
+    form = forms.ConsentForm(notice_version=intro.NOTICE_VERSION)
+    if form.validate_on_submit():
+        try:
+            intro.consent(lead, current_user, bool(form.agree.data), form.notice_version.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(describe(error.code, **error.params), "error")
+        else:
+            db.session.commit()
+            flash(_("Your answer is recorded."), "success")
+            return redirect(url_for("leads.show", lead_id=lead.id))
+    return render_template(
+        "leads/consent.html",
+        lead=lead,
+        form=form,
+        party=party,
+        fields=intro.SHARED_FIELDS[party],
+        deputy=lead.deputy,
+    )
+
+
+@bp.route("/<int:lead_id>/withdraw-consent", methods=["POST"])
+def withdraw_consent(lead_id: int):
+    """Take consent back: your contact details disappear from the other side at once."""
+    lead = _lead(lead_id)
+    if ButtonForm().validate_on_submit():
+        try:
+            intro.withdraw_consent(lead, current_user)
+        except DomainError as error:
+            db.session.rollback()
+            flash(describe(error.code, **error.params), "error")
+        else:
+            db.session.commit()
+            flash(_("Your consent is withdrawn; your contact details are hidden again."), "info")
+    return redirect(url_for("leads.show", lead_id=lead.id))
+
+
+@bp.route("/<int:lead_id>/confirm", methods=["POST"])
+def confirm(lead_id: int):
+    """A side confirms the recorded outcome of a closed lead."""
+    lead = _lead(lead_id)
+    if ButtonForm().validate_on_submit():
+        try:
+            intro.confirm_outcome(lead, current_user)
+        except DomainError as error:
+            db.session.rollback()
+            flash(describe(error.code, **error.params), "error")
+        else:
+            db.session.commit()
+            flash(_("Thank you: the outcome is confirmed."), "success")
+    return redirect(url_for("leads.show", lead_id=lead.id))
+
+
+@bp.route("/")
+def mine():
+    """My introductions: a side's leads, a deputy's introductions, a station's red items."""
+    rows = lead_queries.leads_for(current_user)
+    now = datetime.now(UTC)
+    return render_template(
+        "leads/mine.html",
+        leads=rows,
+        marks={lead.id: lead_queries.age_mark(lead, now) for lead in rows},
+    )
+
+
+@bp.route("/inbox")
+def inbox():
+    """Notifications, newest first; opening the inbox marks them read."""
+    notes = db.session.scalars(
+        select(Notification)
+        .where(Notification.user_id == current_user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(100)
+    ).all()
+    unread = {n.id for n in notes if n.read_at is None}
+    now = datetime.now(UTC)
+    for note in notes:
+        note.read_at = note.read_at or now
+    db.session.commit()
+    return render_template("leads/inbox.html", notes=notes, unread=unread)
