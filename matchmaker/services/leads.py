@@ -44,9 +44,8 @@ def conflicted(deputy: Deputy, lead: Lead) -> bool:
 
 
 def suggestions_for(deputy: Deputy) -> Select:
-    """Suggested leads routed to a deputy: the deputy's station, one of their sectors.
-
-    Best score first, then oldest first.
+    """Suggested leads routed to a deputy: the deputy's station, one of their sectors,
+    not deferred to a later day. Best score first, then oldest first.
     """
     sector_ids = [s.id for s in deputy.sectors]
     return (
@@ -55,6 +54,7 @@ def suggestions_for(deputy: Deputy) -> Select:
             Lead.status == LeadStatus.SUGGESTED,
             Lead.station_id == deputy.station_id,
             Lead.sector_id.in_(sector_ids),
+            or_(Lead.deferred_until.is_(None), Lead.deferred_until <= datetime.now(UTC).date()),
         )
         .order_by(Lead.score.desc(), Lead.created_at, Lead.id)
     )

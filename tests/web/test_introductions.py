@@ -154,3 +154,10 @@ def test_dismissal_with_a_coded_reason(journey):
     )
     assert _status(lead) is LeadStatus.DISMISSED
     s["deputy"].post(f"/leads/{lead.id}/dismiss", data={"dismiss-reason": "nonsense"})
+
+
+def test_a_deferred_suggestion_leaves_the_queue_until_its_day(journey):
+    lead, s = journey
+    s["deputy"].post(f"/leads/{lead.id}/defer", data={"defer-until": "2099-01-01"})
+    assert f"/leads/{lead.id}/introduce" not in s["deputy"].get("/deputy/suggestions").text
+    assert _status(lead) is LeadStatus.SUGGESTED
