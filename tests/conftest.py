@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from matchmaker import create_app
 from matchmaker.extensions import db
@@ -168,3 +168,23 @@ class AuthActions:
 @pytest.fixture
 def auth(client, make_user):
     return AuthActions(client, make_user)
+
+
+@pytest.fixture
+def talent(make_user, reference):
+    """A suggested talent lead at 陈化店镇: (lead, graduate user, employer user, deputy user)."""
+    from matchmaker.models import Lead
+    from matchmaker.services import postings
+
+    graduate = make_user(Role.GRADUATE).graduate
+    employer = make_user(Role.ENTERPRISE)
+    postings.save_need(
+        employer.enterprise,
+        title="花木栽培技术员",
+        description="紫荆、月季苗木栽培，嫁接育苗，病虫害防治。",
+        sector_id=reference.sector("horticulture").id,
+        region_id=reference.region("河南省/许昌市/鄢陵县/陈化店镇").id,
+    )
+    db.session.commit()
+    lead = db.session.scalar(select(Lead).where(Lead.graduate_id == graduate.id))
+    return lead, graduate.user, employer, make_user(Role.DEPUTY)

@@ -27,24 +27,6 @@ NOTICE = intro.NOTICE_VERSION
 
 
 @pytest.fixture
-def talent(make_user, reference):
-    """A suggested talent lead at 陈化店镇, its two sides and a routed deputy."""
-    graduate = make_user(Role.GRADUATE).graduate
-    employer = make_user(Role.ENTERPRISE)
-    postings.save_need(
-        employer.enterprise,
-        title="花木栽培技术员",
-        description="紫荆、月季苗木栽培，嫁接育苗，病虫害防治。",
-        sector_id=reference.sector("horticulture").id,
-        region_id=reference.region("河南省/许昌市/鄢陵县/陈化店镇").id,
-    )
-    db.session.commit()
-    lead = db.session.scalar(select(Lead).where(Lead.graduate_id == graduate.id))
-    deputy = make_user(Role.DEPUTY)
-    return lead, graduate.user, employer, deputy
-
-
-@pytest.fixture
 def investment(make_user, reference):
     owner = make_user(Role.ENTERPRISE)
     investor = make_user(Role.ENTERPRISE, **enterprise_profile(reference, 99))

@@ -5,27 +5,15 @@ from sqlalchemy import func, select
 
 from matchmaker.extensions import db
 from matchmaker.models import ContactView, Lead, LeadStatus, Role
-from matchmaker.services import postings
 from tests.factories import PASSWORD
 
 PHONE_SHOWN = "138 3740 0001"  # the graduate's phone as the page writes it
 
 
 @pytest.fixture
-def journey(web_app, make_user, reference):
+def journey(web_app, talent):
     """A suggested talent lead, and a signed-in browser session for each person on it."""
-    graduate = make_user(Role.GRADUATE)
-    employer = make_user(Role.ENTERPRISE)
-    postings.save_need(
-        employer.enterprise,
-        title="花木栽培技术员",
-        description="紫荆、月季苗木栽培，嫁接育苗，病虫害防治。",
-        sector_id=reference.sector("horticulture").id,
-        region_id=reference.region("河南省/许昌市/鄢陵县/陈化店镇").id,
-    )
-    db.session.commit()
-    deputy = make_user(Role.DEPUTY)
-    lead = db.session.scalar(select(Lead))
+    lead, graduate, employer, deputy = talent
     sessions = {}
     for name, user in (("graduate", graduate), ("employer", employer), ("deputy", deputy)):
         client = web_app.test_client()
