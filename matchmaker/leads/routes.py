@@ -186,15 +186,23 @@ def act(lead_id: int, step: str):
         errors = [e for field in form for e in field.errors]
         flash(" ".join(str(e) for e in errors) or _("Check the form and try again."), "error")
     else:
-        try:
-            STEPS[step].run(lead, form, current_user)
-        except DomainError as error:
-            db.session.rollback()
-            flash(describe(error.code, **error.params), "error")
-        else:
-            db.session.commit()
+        if _attempt(lambda: STEPS[step].run(lead, form, current_user)):
             flash(_("Done: the lead is now %(status)s.", status=_status(lead)), "success")
     return _back(lead)
+
+
+def _attempt(call, done: str | None = None) -> bool:
+    """Run one service call as the request's unit of work: commit, or roll back and say why."""
+    try:
+        call()
+    except DomainError as error:
+        db.session.rollback()
+        flash(describe(error.code, **error.params), "error")
+        return False
+    db.session.commit()
+    if done:
+        flash(done, "success")
+    return True
 
 
 def _status(lead: Lead) -> str:
@@ -215,14 +223,10 @@ def consent(lead_id: int):
         abort(404)
     form = forms.ConsentForm(notice_version=intro.NOTICE_VERSION)
     if form.validate_on_submit():
-        try:
-            intro.consent(lead, current_user, bool(form.agree.data), form.notice_version.data)
-        except DomainError as error:
-            db.session.rollback()
-            flash(describe(error.code, **error.params), "error")
-        else:
-            db.session.commit()
-            flash(_("Your answer is recorded."), "success")
+        agree, version = bool(form.agree.data), form.notice_version.data
+        if _attempt(
+            lambda: intro.consent(lead, current_user, agree, version), _("Your answer is recorded.")
+        ):
             return redirect(url_for("leads.show", lead_id=lead.id))
     return render_template(
         "leads/consent.html",
@@ -239,14 +243,10 @@ def withdraw_consent(lead_id: int):
     """Take consent back: your contact details disappear from the other side at once."""
     lead = _lead(lead_id)
     if ButtonForm().validate_on_submit():
-        try:
-            intro.withdraw_consent(lead, current_user)
-        except DomainError as error:
-            db.session.rollback()
-            flash(describe(error.code, **error.params), "error")
-        else:
-            db.session.commit()
-            flash(_("Your consent is withdrawn; your contact details are hidden again."), "info")
+        _attempt(
+            lambda: intro.withdraw_consent(lead, current_user),
+            _("Your consent is withdrawn; your contact details are hidden again."),
+        )
     return redirect(url_for("leads.show", lead_id=lead.id))
 
 
@@ -255,14 +255,10 @@ def confirm(lead_id: int):
     """A side confirms the recorded outcome of a closed lead."""
     lead = _lead(lead_id)
     if ButtonForm().validate_on_submit():
-        try:
-            intro.confirm_outcome(lead, current_user)
-        except DomainError as error:
-            db.session.rollback()
-            flash(describe(error.code, **error.params), "error")
-        else:
-            db.session.commit()
-            flash(_("Thank you: the outcome is confirmed."), "success")
+        _attempt(
+            lambda: intro.confirm_outcome(lead, current_user),
+            _("Thank you: the outcome is confirmed."),
+        )
     return redirect(url_for("leads.show", lead_id=lead.id))
 
 
