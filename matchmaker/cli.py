@@ -56,7 +56,7 @@ def demo_logins():
     password = rows.pop()[1]
     click.echo(f"Demo logins (password for all: {password})")
     for role, email in rows:
-        click.echo(f"  {role:<11} {email}")
+        click.echo(f"  {role:<22} {email}")
 
 
 @click.command("create-admin")

@@ -96,6 +96,7 @@ def test_one_demo_login_per_role_reaches_its_home(seeded, client):
         "deputy": "/deputy/",
         "enterprise": "/enterprise/",
         "graduate": "/graduate/",
+        "deputy-with-interest": "/deputy/",
     }
     assert {role for role, _ in rows} == set(homes)
     for role, email in rows:
