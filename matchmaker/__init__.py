@@ -57,6 +57,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth.routes import bp as auth_bp
     from .deputy.routes import bp as deputy_bp
     from .enterprise.routes import bp as enterprise_bp
+    from .figures.routes import bp as figures_bp
     from .graduate.routes import bp as graduate_bp
     from .leads.routes import bp as leads_bp
     from .public.routes import bp as public_bp
@@ -70,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_bp, url_prefix="/station")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(leads_bp, url_prefix="/leads")
+    app.register_blueprint(figures_bp, url_prefix="/figures")
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -32,6 +32,7 @@ NAVIGATION = {
     Role.STAFF: [
         ("staff.home", _l("My station")),
         ("leads.mine", _l("Leads to watch")),
+        ("figures.home", _l("Figures")),
         ("staff.enterprises", _l("Enterprises")),
     ],
     Role.ADMIN: [
@@ -42,6 +43,7 @@ NAVIGATION = {
         ("admin.enterprises", _l("Enterprises")),
         ("admin.deputies", _l("Deputies")),
         ("leads.mine", _l("Overdue suggestions")),
+        ("figures.home", _l("Figures")),
     ],
 }
 
