@@ -74,7 +74,7 @@ def station(station_id: int):
         total=total,
         rows=[],
         period=period,
-        summary=figures.summary(place.name, total, period),
+        summary=figures.summary(place.name, total, period, is_station=True),
         export_endpoint="figures.station_export",
         export_args={"station_id": place.id},
         lineage=place.region.lineage(),

@@ -228,7 +228,7 @@ def breakdown(region: Region, period: Period) -> list[tuple[str, Region | None, 
     return rows
 
 
-def summary(place: str, f: Figures, period: Period) -> str:
+def summary(place: str, f: Figures, period: Period, is_station: bool = False) -> str:
     """A Chinese paragraph in the style of the provincial bulletin, ready to paste."""
     since = (
         "今年以来"
@@ -236,7 +236,7 @@ def summary(place: str, f: Figures, period: Period) -> str:
         else (f"{period.start.year}年{period.start.month}月{period.start.day}日以来")
     )
     text = (
-        f"{since}，{place}依托人大代表联络站，共登记岗位需求{f.needs}个、"
+        f"{since}，{place}{'' if is_station else '依托人大代表联络站'}，共登记岗位需求{f.needs}个、"
         f"高校毕业生和返乡青年{f.profiles}名、招商项目{f.projects}个、投资意向{f.interests}个。"
         f"平台推荐对接线索{f.suggestions}条，代表审核推荐{f.reviewed}条、牵线引荐{f.introductions}次，"
         f"促成双方对接{f.connected}次，促成就业{f.hires}人，"
