@@ -59,6 +59,7 @@ def register_blueprints(app: Flask) -> None:
     from .enterprise.routes import bp as enterprise_bp
     from .figures.routes import bp as figures_bp
     from .graduate.routes import bp as graduate_bp
+    from .imports.routes import bp as imports_bp
     from .leads.routes import bp as leads_bp
     from .public.routes import bp as public_bp
     from .staff.routes import bp as staff_bp
@@ -72,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(leads_bp, url_prefix="/leads")
     app.register_blueprint(figures_bp, url_prefix="/figures")
+    app.register_blueprint(imports_bp, url_prefix="/imports")
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -36,6 +36,14 @@ MESSAGES = {
     "not_open": _l("Only an open posting can be changed or closed."),
     "outcome_unknown": _l("Choose how this posting ended."),
     "own_account": _l("You cannot deactivate your own account."),
+    "file_too_large": _l("The file is too large: at most %(limit_mb)s MB."),
+    "file_type": _l("Upload an .xlsx or a .csv file."),
+    "file_empty": _l("The file has no rows."),
+    "too_many_rows": _l("The file has too many rows: at most %(limit)s per import."),
+    "file_broken": _l("The file cannot be read as an Excel workbook; save it again as .xlsx."),
+    "file_encoding": _l("The CSV file is neither UTF-8 nor GB18030; save it again."),
+    "columns_missing": _l("These columns are missing: %(columns)s."),
+    "not_clean": _l("Fix every problem in the file before importing."),
     "transition_not_allowed": _l("This step is not possible while the lead is %(status)s."),
     "conflict_of_interest": _l(
         "You declared an interest in an enterprise on this lead, so another deputy handles it."

@@ -322,10 +322,13 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(50))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     station_id: Mapped[int | None] = mapped_column(ForeignKey("station.id"), index=True)
+    # The station whose poster (QR code) the person registered through, if any.
+    registered_via_id: Mapped[int | None] = mapped_column(ForeignKey("station.id"))
     created_at: Mapped[datetime] = created_column()
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    station: Mapped[Station | None] = relationship()
+    station: Mapped[Station | None] = relationship(foreign_keys=[station_id])
+    registered_via: Mapped[Station | None] = relationship(foreign_keys=[registered_via_id])
     enterprise: Mapped[Enterprise | None] = relationship(
         back_populates="user", foreign_keys="Enterprise.user_id"
     )
@@ -671,6 +674,25 @@ class Consent(db.Model):
 
     lead: Mapped[Lead] = relationship(back_populates="consents")
     user: Mapped[User] = relationship()
+
+
+class ImportRecord(db.Model):
+    """One applied import: who, when, which file (by hash), and what it did."""
+
+    __tablename__ = "import_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    filename: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    rows: Mapped[int] = mapped_column(Integer)
+    created: Mapped[int] = mapped_column(Integer)
+    updated: Mapped[int] = mapped_column(Integer)
+    unchanged: Mapped[int] = mapped_column(Integer)
+    imported_at: Mapped[datetime] = created_column()
+
+    actor: Mapped[User] = relationship()
 
 
 class ContactView(db.Model):

@@ -33,6 +33,7 @@ NAVIGATION = {
         ("staff.home", _l("My station")),
         ("leads.mine", _l("Leads to watch")),
         ("figures.home", _l("Figures")),
+        ("imports.upload", _l("Imports")),
         ("staff.enterprises", _l("Enterprises")),
     ],
     Role.ADMIN: [
@@ -44,6 +45,7 @@ NAVIGATION = {
         ("admin.deputies", _l("Deputies")),
         ("leads.mine", _l("Overdue suggestions")),
         ("figures.home", _l("Figures")),
+        ("imports.upload", _l("Imports")),
     ],
 }
 

@@ -66,7 +66,13 @@ def _empty_all_tables() -> None:
 
 @pytest.fixture
 def app(test_config, tmp_path):
-    app = create_app({**test_config, "MATCH_STORE_DIR": str(tmp_path / "matching")})
+    app = create_app(
+        {
+            **test_config,
+            "MATCH_STORE_DIR": str(tmp_path / "matching"),
+            "IMPORT_STASH_DIR": str(tmp_path / "imports"),
+        }
+    )
     with app.app_context():
         yield app
         db.session.remove()
@@ -81,7 +87,8 @@ def web_app(test_config, app):
     A second instance on the same database: each request then gets its own app
     context and database session, as in production, instead of sharing the test's.
     """
-    served = create_app({**test_config, "MATCH_STORE_DIR": app.config["MATCH_STORE_DIR"]})
+    shared = {key: app.config[key] for key in ("MATCH_STORE_DIR", "IMPORT_STASH_DIR")}
+    served = create_app({**test_config, **shared})
     yield served
     with served.app_context():
         db.engine.dispose()

@@ -1,12 +1,14 @@
 """Rank a relevance benchmark and print its figures.
 
     python -m matchmaker.matching.evaluate BENCH_DIR [--title-only] [--run OUT.jsonl]
+                                           [--spec '{"char_weight": 0.8}']
 
 ``BENCH_DIR`` holds ``corpus.jsonl`` (the needs), ``queries.jsonl`` (the profiles), each
 line ``{"id", "title", "text"}``, and ``qrels.tsv`` (``query_id  doc_id  1``). The model is
-fitted over corpus and queries together; every query ranks the whole corpus, by title and
-text, or with ``--title-only`` by its title alone. Prints nDCG@10, P@10, R@10 and MRR@10
-as one JSON line.
+fitted over corpus and queries together (full texts); every query ranks the whole corpus,
+by title and text, or with ``--title-only`` by its title alone. ``--spec`` overrides
+fields of the default ``FeatureSpec`` (JSON), to compare settings. Prints nDCG@10, P@10,
+R@10 and MRR@10 as one JSON line.
 """
 
 from __future__ import annotations
@@ -92,13 +94,28 @@ def evaluate(bench: Path, title_only: bool = False, spec=None, lexicon=None):
     return figures, rankings
 
 
+def spec_from_json(text: str | None) -> FeatureSpec:
+    """The default ``FeatureSpec`` with the fields given as a JSON object replaced."""
+    overrides = json.loads(text) if text else {}
+    if not isinstance(overrides, dict):
+        raise ValueError("--spec must be a JSON object, e.g. '{\"char_weight\": 0.8}'")
+    if "char_ngrams" in overrides:
+        overrides["char_ngrams"] = tuple(overrides["char_ngrams"])
+    return FeatureSpec(**overrides)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("bench_dir", type=Path)
     parser.add_argument("--title-only", action="store_true", help="rank by query titles alone")
     parser.add_argument("--run", type=Path, help="write the rankings as JSON lines here")
+    parser.add_argument("--spec", help="FeatureSpec fields to override, as a JSON object")
     args = parser.parse_args(argv)
-    figures, rankings = evaluate(args.bench_dir, args.title_only)
+    try:
+        spec = spec_from_json(args.spec)
+    except (ValueError, TypeError) as error:
+        parser.error(f"--spec: {error}")
+    figures, rankings = evaluate(args.bench_dir, args.title_only, spec)
     figures["mode"] = "title-only" if args.title_only else "full-text"
     print(json.dumps(figures, ensure_ascii=False))
     if args.run:
