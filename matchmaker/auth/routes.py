@@ -6,6 +6,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db
 from ..messages import describe
+from ..models import Station
 from ..services import accounts
 from ..web import is_safe_next, save_or_show
 from .forms import LoginForm, RegisterForm
@@ -50,13 +51,21 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("public.home"))
     form = RegisterForm()
+    station = _poster_station()
     if form.validate_on_submit():
-        user = save_or_show(form, lambda: accounts.register(**form.payload()))
+        payload = {**form.payload(), "station_id": station.id if station else None}
+        user = save_or_show(form, lambda: accounts.register(**payload))
         if user is not None:
             _start_session(user)
             flash(_("Welcome! Please complete your profile."), "success")
             return redirect(url_for("public.home"))
-    return render_template("auth/register.html", form=form)
+    return render_template("auth/register.html", form=form, station=station)
+
+
+def _poster_station():
+    """The station whose poster brought the visitor here (``?station=``), if any."""
+    ident = request.args.get("station", "")
+    return db.session.get(Station, int(ident)) if ident.isdigit() else None
 
 
 @bp.route("/logout", methods=["POST"])

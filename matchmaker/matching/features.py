@@ -23,7 +23,6 @@ from itertools import repeat
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.preprocessing import normalize
 
 from .errors import EmptyVocabularyError, NotFittedError
 from .text import Document, is_cjk
@@ -208,20 +207,24 @@ class TextModel:
         batch = _Interner()
         counts = self._token_counts(documents, batch)
         tokens = list(batch)
-        known = np.array([self.word_vocabulary_.get(t, -1) for t in tokens], dtype=np.int64)
-        to_words = _selector(known, len(self.word_vocabulary_))
-        blocks = [self._block(counts @ to_words, self.word_idf_, self.spec.word_tf_power)]
+        get = self.word_vocabulary_.get
+        known = np.fromiter((get(t, -1) for t in tokens), dtype=np.int64, count=len(tokens))
+        words = _rename_columns(counts, known, len(self.word_vocabulary_))
+        blocks = [self._block(words, self.word_idf_, self.spec.word_tf_power, 1.0)]
         if self.char_vocabulary_:
-            to_chars = self._batch_grams(tokens, known)
-            chars = self._block(counts @ to_chars, self.char_idf_, self.spec.char_tf_power)
-            blocks.append(chars * self.spec.char_weight)
-        return normalize(sp.hstack(blocks, format="csr")).astype(np.float32)
+            chars = counts @ self._batch_grams(tokens, known)
+            blocks.append(
+                self._block(chars, self.char_idf_, self.spec.char_tf_power, self.spec.char_weight)
+            )
+        vectors = sp.hstack(blocks, format="csr", dtype=np.float64)
+        return _unit_rows(vectors).astype(np.float32)
 
     def fit_transform(self, documents: Sequence[Document]) -> sp.csr_matrix:
         """``fit(documents)`` then ``transform(documents)``."""
         return self.fit(documents).transform(documents)
 
-    def _block(self, counts: sp.csr_matrix, idf: np.ndarray, power: float) -> sp.csr_matrix:
+    def _block(self, counts, idf: np.ndarray, power: float, weight: float) -> sp.csr_matrix:
+        """``tf · idf`` of one block, rows scaled to length ``weight``."""
         counts = counts.tocsr()
         counts.sum_duplicates()
         if self.spec.sublinear_tf:  # 1 + ln(tf), linear below 1 (fields weighted < 1)
@@ -229,7 +232,10 @@ class TextModel:
         elif power != 1.0:
             counts.data = counts.data**power
         counts.data *= idf[counts.indices]
-        return normalize(counts)
+        _unit_rows(counts)
+        if weight != 1.0:
+            counts.data *= weight
+        return counts
 
     def _token_counts(self, documents: Iterable[Document], tokens: _Interner) -> sp.csr_matrix:
         """Documents × distinct tokens (numbered by ``tokens``): field-weighted counts."""
@@ -339,6 +345,29 @@ class _Interner(dict):
     def __missing__(self, token: str) -> int:
         index = self[token] = len(self)
         return index
+
+
+def _unit_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    """Scale each row of ``matrix`` to unit L2 length, in place (empty rows stay empty)."""
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    lengths = np.sqrt(np.bincount(rows, weights=matrix.data**2, minlength=matrix.shape[0]))
+    scale = np.divide(1.0, lengths, out=np.zeros_like(lengths), where=lengths > 0)
+    matrix.data *= scale[rows]
+    return matrix
+
+
+def _rename_columns(counts: sp.csr_matrix, columns: np.ndarray, width: int) -> sp.csr_matrix:
+    """``counts`` with column j moved to ``columns[j]``, dropped where that is -1.
+
+    ``columns`` must not send two columns to the same place (each token is one word).
+    """
+    renamed = columns[counts.indices]
+    keep = renamed >= 0
+    kept_before = np.concatenate([[0], np.cumsum(keep)])
+    return sp.csr_matrix(
+        (counts.data[keep], renamed[keep], kept_before[counts.indptr]),
+        shape=(counts.shape[0], width),
+    )
 
 
 def _selector(columns: np.ndarray, width: int) -> sp.csr_matrix:

@@ -1,6 +1,18 @@
 """Pages anyone may see: the landing page, the language switch, a health check."""
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+import io
+
+import segno
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -54,3 +66,21 @@ def healthz():
     """Liveness and database check for the process manager."""
     db.session.execute(select(1))
     return {"status": "ok"}
+
+
+@bp.route("/stations/<int:station_id>/poster")
+def poster(station_id: int):
+    """A printable poster with the station's QR code, for the liaison station's wall."""
+    station = db.get_or_404(Station, station_id)
+    link = url_for("auth.register", station=station.id, _external=True)
+    return render_template("public/poster.html", station=station, link=link)
+
+
+@bp.route("/stations/<int:station_id>/qr.svg")
+def station_qr(station_id: int):
+    """The QR code that opens registration with this station chosen."""
+    station = db.get_or_404(Station, station_id)
+    link = url_for("auth.register", station=station.id, _external=True)
+    out = io.BytesIO()
+    segno.make(link, error="m").save(out, kind="svg", scale=8, border=2, xmldecl=False)
+    return Response(out.getvalue(), mimetype="image/svg+xml")

@@ -42,11 +42,17 @@ def _new_user(email: str, password: str, role: Role, display_name: str, **extra)
     return user
 
 
-def register(email: str, password: str, role: Role, display_name: str) -> User:
-    """Self-service sign-up; only enterprises and graduates may register themselves."""
+def register(
+    email: str, password: str, role: Role, display_name: str, station_id: int | None = None
+) -> User:
+    """Self-service sign-up; only enterprises and graduates may register themselves.
+
+    ``station_id`` records the station whose poster the person came through.
+    """
     if role not in SELF_SERVICE_ROLES:
         raise DomainError("role_not_self_service", field="role")
-    return _new_user(email, password, role, display_name)
+    station = db.session.get(Station, station_id) if station_id else None
+    return _new_user(email, password, role, display_name, registered_via=station)
 
 
 def authenticate(email: str, password: str) -> User | None:

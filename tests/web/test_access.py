@@ -11,6 +11,8 @@ PUBLIC = {
     "public.home",
     "public.set_language",
     "public.healthz",
+    "public.poster",
+    "public.station_qr",
     "auth.login",
     "auth.register",
 }
