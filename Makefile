@@ -47,9 +47,10 @@ run: translations db ## Install, migrate, load the demo data and build suggestio
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C stops)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-lint: $(VENV)/.installed-dev ## ruff check and ruff format --check
+lint: $(VENV)/.installed-dev ## ruff check, ruff format --check, bandit (medium and high)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -r matchmaker -ll
 
 fmt: $(VENV)/.installed-dev ## Format the code and fix what ruff can
 	$(BIN)/ruff format .
