@@ -12,10 +12,11 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
-from . import rules
+from . import rules, topk
 from .features import TextModel
 from .rules import Facets, FacetTable
 from .text import Document
+from .topk import TopK
 
 TOP_TERMS = 5
 
@@ -37,7 +38,8 @@ class Side:
     ids : sequence of int
         The caller's ids, one per row.
     vectors : sparse matrix
-        Rows from ``TextModel.transform`` in the same order.
+        Rows from ``TextModel.transform`` in the same order. A copy is kept, its weights
+        rounded to a fine grid so that text scores are exact (see ``topk``).
     facets : sequence of Facets
         Structured data in the same order.
     active : sequence of bool, optional
@@ -48,14 +50,28 @@ class Side:
         self.ids = np.asarray(ids, dtype=np.int64)
         if vectors.shape[0] != len(self.ids) or len(facets) != len(self.ids):
             raise ValueError("ids, vectors and facets must have one row per candidate")
-        self.vectors = sp.csr_matrix(vectors, dtype=np.float32)
-        self.postings = self.vectors.T.tocsr()  # feature → candidates, for single queries
+        self.vectors = topk.on_grid(vectors)
         self.facets = FacetTable(facets)
         self.active = np.ones(len(self.ids), bool) if active is None else np.asarray(active, bool)
-        self.position = {int(i): p for p, i in enumerate(self.ids)}
+        self._postings: sp.csr_matrix | None = None
+        self._position: dict[int, int] | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @property
+    def postings(self) -> sp.csr_matrix:
+        """Feature → candidates (the vectors transposed), made when first needed."""
+        if self._postings is None:
+            self._postings = self.vectors.T.tocsr()
+        return self._postings
+
+    @property
+    def position(self) -> dict[int, int]:
+        """Caller's id → row, made when first needed."""
+        if self._position is None:
+            self._position = {int(i): p for p, i in enumerate(self.ids)}
+        return self._position
 
 
 class Matcher:
@@ -85,31 +101,51 @@ class Matcher:
         min_score: float = 0.0,
         exclude: Collection[int] = (),
     ) -> list[Match]:
-        """The best ``k`` candidates of ``side`` for one query, best first, ties by id."""
+        """The best ``k`` candidates of ``side`` for one query, best first, ties by id.
+
+        Every candidate is scored roughly (float32); the few that can still be among
+        the best k are scored exactly, as ``scores`` and ``rank_many`` score them.
+        """
         if len(side) == 0 or k <= 0:
             return []
-        vector = self.model.transform([query])
-        text = self._text_scores(vector, side)
-        values = rules.rule_values(self.kind, facets, side.facets, query_is_need)
-        scores = rules.blend(self.kind, text, values)
-        allowed = side.active.copy()
+        vector = topk.on_grid(self.model.transform([query]))
+        if vector.nnz == 0:
+            return []
+        table = FacetTable([facets])
+        blend = _Blend(self.kind, table, side.facets, query_is_need)
+        rough = blend.rough(_ONE, topk.rough_text_scores(vector, side.postings)[None, :])[0]
+        rough[~side.active] = topk.NEVER
         for ident in exclude:
             position = side.position.get(int(ident))
             if position is not None:
-                allowed[position] = False
-        allowed &= (scores >= min_score) & (text > 0)
-        positions = _top(scores, allowed, side.ids, k)
-        return [self._match(vector, side, p, scores, text, values) for p in positions]
+                rough[position] = topk.NEVER
+
+        def exact(positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            text = topk.pair_text(vector, np.zeros_like(positions), side.vectors, positions)
+            return blend.exact(np.zeros_like(positions), positions, text), text
+
+        slack = blend.slope * topk.text_error(vector.nnz)
+        positions, scores, text = topk.top_one(rough, k, min_score, slack, exact, side.ids)
+        values = rules.pair_values(
+            self.kind, table, np.zeros_like(positions), side.facets, positions, query_is_need
+        )
+        return [
+            self._match(vector, side, p, score, t, {name: v[i] for name, v in values.items()})
+            for i, (p, score, t) in enumerate(zip(positions, scores, text, strict=True))
+        ]
 
     def scores(
         self, query: Document, facets: Facets, side: Side, query_is_need: bool
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Blended and text scores of one query against every candidate, in side order."""
+        """Blended and text scores of one query against every candidate, in side order.
+
+        Exactly the scores ``rank`` gives the candidates it returns.
+        """
         if len(side) == 0:
-            empty = np.zeros(0, dtype=np.float32)
+            empty = np.zeros(0, dtype=np.float64)
             return empty, empty
-        vector = self.model.transform([query])
-        text = self._text_scores(vector, side)
+        vector = topk.on_grid(self.model.transform([query]))
+        text = topk.text_scores(vector, side.postings)
         values = rules.rule_values(self.kind, facets, side.facets, query_is_need)
         return rules.blend(self.kind, text, values), text
 
@@ -120,48 +156,61 @@ class Matcher:
         queries_are_needs: bool,
         k: int = 10,
         min_score: float = 0.0,
-        chunk: int = 512,
+        chunk: int | None = None,
     ) -> dict[int, list[tuple[int, float]]]:
         """Top ``k`` of ``side`` for every active query: ``{query id: [(id, score), ...]}``.
 
-        Scores are the same blend as ``rank``; explanations are left to ``rank`` (they
-        are made for the few pairs that become leads, not for every pair).
+        Scores are the same blend as ``rank``, bit for bit; explanations are left to
+        ``rank`` (they are made for the few pairs that become leads, not for every pair).
+        ``chunk`` is how many queries are scored at once (default: from the side's size).
         """
-        results: dict[int, list[tuple[int, float]]] = {}
-        if len(side) == 0:
-            return results
-        facets = [_row_facets(queries.facets, i) for i in range(len(queries))]
-        candidates_t = side.vectors.T.tocsc()
-        for start in range(0, len(queries), chunk):
-            stop = min(start + chunk, len(queries))
-            text = (queries.vectors[start:stop] @ candidates_t).toarray()
-            for offset, row in enumerate(text):
-                q = start + offset
-                if not queries.active[q]:
-                    continue
-                values = rules.rule_values(self.kind, facets[q], side.facets, queries_are_needs)
-                scores = rules.blend(self.kind, row, values)
-                allowed = side.active & (scores >= min_score) & (row > 0)
-                top = _top(scores, allowed, side.ids, k)
-                results[int(queries.ids[q])] = [(int(side.ids[p]), float(scores[p])) for p in top]
+        table = self.top_many(queries, side, queries_are_needs, k, min_score, chunk)
+        ids = side.ids.tolist()
+        results = {}
+        for row, positions, scores, count in zip(
+            table.rows.tolist(), table.positions, table.scores, table.counts.tolist(),
+            strict=True,
+        ):  # fmt: skip
+            results[int(queries.ids[row])] = [
+                (ids[p], s) for p, s in zip(positions[:count].tolist(), scores[:count].tolist(),
+                                            strict=True)
+            ]  # fmt: skip
         return results
 
-    def _text_scores(self, vector: sp.csr_matrix, side: Side) -> np.ndarray:
-        if vector.nnz == 0:
-            return np.zeros(len(side), dtype=np.float32)
-        rows = side.postings[vector.indices]
-        return np.asarray(rows.T @ vector.data, dtype=np.float32).ravel()
+    def top_many(
+        self,
+        queries: Side,
+        side: Side,
+        queries_are_needs: bool,
+        k: int = 10,
+        min_score: float = 0.0,
+        chunk: int | None = None,
+        text_only: bool = False,
+    ) -> TopK:
+        """``rank_many`` as arrays (no Python object per pair): what a million queries need.
 
-    def _match(self, vector, side, position, scores, text, values) -> Match:
+        Returns a ``TopK``: ``rows`` (the active queries, rows of ``queries``),
+        ``positions`` (rows of ``side``, -1 past ``counts``) and ``scores``. With
+        ``text_only`` the score is the text similarity alone (for comparisons).
+        """
+        rows = np.flatnonzero(queries.active)
+        if text_only:
+            scorer = topk.TextOnly()
+        else:
+            scorer = _Blend(self.kind, queries.facets, side.facets, queries_are_needs)
+        return topk.top_many(
+            queries.vectors, rows, side.vectors, side.postings, side.ids, side.active, k,
+            scorer, min_score, chunk,
+        )  # fmt: skip
+
+    def _match(self, vector, side, position, score, text, values) -> Match:
         explanation = {
-            "text": round(float(text[position]), 4),
+            "text": round(float(text), 4),
             "terms": self.shared_terms(vector, side.vectors[position]),
-            "rules": {name: rules.verdict(v[position]) for name, v in values.items()},
+            "rules": {name: rules.verdict(v) for name, v in values.items()},
             "weights": rules.WEIGHTS[self.kind],
         }
-        return Match(
-            int(side.ids[position]), float(scores[position]), float(text[position]), explanation
-        )
+        return Match(int(side.ids[position]), float(score), float(text), explanation)
 
     def shared_terms(self, a: sp.csr_matrix, b: sp.csr_matrix, limit: int = TOP_TERMS) -> list:
         """The features both vectors share that weigh most in their cosine, words first."""
@@ -177,30 +226,35 @@ class Matcher:
         return (words + grams)[:limit]
 
 
-def _top(scores: np.ndarray, allowed: np.ndarray, ids: np.ndarray, k: int) -> list[int]:
-    """Positions of the ``k`` best allowed scores, best first, ties broken by lower id."""
-    candidates = np.flatnonzero(allowed)
-    if candidates.size == 0:
-        return []
-    if candidates.size > k:
-        part = scores[candidates]
-        threshold = np.partition(part, -k)[-k]
-        candidates = candidates[part >= threshold]  # keeps every tie at the threshold
-    order = np.lexsort((ids[candidates], -scores[candidates]))
-    return [int(p) for p in candidates[order][:k]]
+_ONE = np.zeros(1, dtype=np.int64)
 
 
-def _row_facets(table: FacetTable, i: int) -> Facets:
-    """Rebuild one row's ``Facets`` from a column-wise table."""
+class _Blend:
+    """The blend of ``rules`` as a ``topk.Scorer``: rough for blocks, exact for pairs."""
 
-    def members(column) -> frozenset[int]:
-        return frozenset(int(v) for v in column.values[column.indptr[i] : column.indptr[i + 1]])
+    def __init__(self, kind: str, queries: FacetTable, table: FacetTable, query_is_need: bool):
+        self.kind, self.queries, self.table = kind, queries, table
+        self.query_is_need = query_is_need
+        weights = rules.WEIGHTS[kind]
+        structured = sum(w for name, w in weights.items() if name != "text")
+        # |d score / d text| ≤ w_text + Σ w_rule / TEXT_SUPPORT; + 1e-6 for float32 rules
+        self.slope = weights["text"] + structured / rules.TEXT_SUPPORT + 1e-6
 
-    level = int(table.level[i])
-    low, high = table.amount_low[i], table.amount_high[i]
-    return Facets(
-        sectors=members(table.sectors),
-        places=members(table.places),
-        level=None if level < 0 else level,
-        amount=(None if np.isnan(low) else float(low), None if np.isnan(high) else float(high)),
-    )
+    def rough(self, rows: np.ndarray, text: np.ndarray) -> np.ndarray:
+        """``w_text · t + R · min(1, t / TEXT_SUPPORT)`` in float32, in place of ``text``."""
+        weights = rules.WEIGHTS[self.kind]
+        structured = rules.structured_block(
+            self.kind, self.queries, rows, self.table, self.query_is_need
+        )
+        support = np.multiply(text, np.float32(1 / rules.TEXT_SUPPORT))
+        np.minimum(support, np.float32(1), out=support)
+        support *= structured
+        text *= np.float32(weights["text"])
+        text += support
+        return text
+
+    def exact(self, rows: np.ndarray, positions: np.ndarray, text: np.ndarray) -> np.ndarray:
+        values = rules.pair_values(
+            self.kind, self.queries, rows, self.table, positions, self.query_is_need
+        )
+        return rules.blend(self.kind, text, values)

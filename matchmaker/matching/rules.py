@@ -75,7 +75,11 @@ class FacetTable:
 
 
 class _SetColumn:
-    """A set of ints per row, as CSR-style ``indptr``/``values`` arrays."""
+    """A set of ints per row, as CSR-style ``indptr``/``values`` arrays.
+
+    ``members()`` inverts it (id → rows holding the id), built on first use, so a rule
+    finds the rows sharing an id with a query by reading those rows only.
+    """
 
     def __init__(self, sets: Iterable[frozenset[int]]):
         lengths, values = [], []
@@ -85,15 +89,68 @@ class _SetColumn:
         self.indptr = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)])
         self.values = np.asarray(values, dtype=np.int64)
         self.known = np.diff(self.indptr) > 0
+        self._members: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._keys: np.ndarray | None = None
+
+    def members(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(distinct ids sorted, indptr, rows): the rows holding ``ids[i]`` are
+        ``rows[indptr[i]:indptr[i + 1]]``."""
+        if self._members is None:
+            owners = np.repeat(np.arange(len(self.known)), np.diff(self.indptr))
+            order = np.argsort(self.values, kind="stable")
+            ids, starts = np.unique(self.values[order], return_index=True)
+            indptr = np.append(starts, len(order)).astype(np.int64)
+            self._members = (ids, indptr, owners[order])
+        return self._members
+
+    def rows_holding(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs (i, row) such that ``row`` holds ``wanted[i]``, as two arrays."""
+        ids, indptr, rows = self.members()
+        if ids.size == 0 or len(wanted) == 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        at = np.minimum(np.searchsorted(ids, wanted), ids.size - 1)
+        lengths = np.where(ids[at] == wanted, indptr[at + 1] - indptr[at], 0)
+        return np.repeat(np.arange(len(wanted)), lengths), rows[_ranges(indptr[at], lengths)]
 
     def overlaps(self, wanted: frozenset[int]) -> np.ndarray:
         """Per row: does its set share an element with ``wanted``?"""
-        hits = np.isin(self.values, np.fromiter(wanted, dtype=np.int64, count=len(wanted)))
-        counts = (
-            np.add.reduceat(np.concatenate([hits.astype(np.int32), [0]]), self.indptr[:-1])
-            * self.known
-        )
-        return counts > 0
+        hits = np.zeros(len(self.known), dtype=bool)
+        _, rows = self.rows_holding(np.fromiter(wanted, dtype=np.int64, count=len(wanted)))
+        hits[rows] = True
+        return hits
+
+    def row_sets(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The elements of the sets of ``rows``: (index into ``rows``, element)."""
+        lengths = self.indptr[rows + 1] - self.indptr[rows]
+        owners = np.repeat(np.arange(len(rows)), lengths)
+        return owners, self.values[_ranges(self.indptr[rows], lengths)]
+
+    def pair_overlaps(self, other: _SetColumn, rows: np.ndarray, mine: np.ndarray) -> np.ndarray:
+        """Per pair i: does row ``rows[i]`` of ``other`` share an element with row
+        ``mine[i]`` of this column?"""
+        if self._keys is None:
+            ids, _, _ = self.members()
+            owners = np.repeat(np.arange(len(self.known)), np.diff(self.indptr))
+            codes = np.searchsorted(ids, self.values)
+            self._keys = np.sort(owners * max(1, ids.size) + codes)
+        ids, _, _ = self.members()
+        pair, element = other.row_sets(rows)
+        if ids.size == 0 or element.size == 0:
+            return np.zeros(len(rows), dtype=bool)
+        at = np.minimum(np.searchsorted(ids, element), ids.size - 1)
+        keys = mine[pair] * ids.size + at
+        found = np.minimum(np.searchsorted(self._keys, keys), self._keys.size - 1)
+        hit = (ids[at] == element) & (self._keys[found] == keys)
+        return np.bincount(pair[hit], minlength=len(rows)) > 0
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Concatenated ``arange(start, start + length)`` for each pair, vectorised."""
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    ends = np.cumsum(lengths)
+    return np.arange(total) - np.repeat(ends - lengths - starts, lengths)
 
 
 def _tri(passed: np.ndarray, known: np.ndarray) -> np.ndarray:
@@ -133,6 +190,97 @@ def _amount(amount, lows: np.ndarray, highs: np.ndarray) -> np.ndarray:
     other_high = np.where(np.isnan(highs), np.inf, highs)
     overlap = (other_low <= high) & (low <= other_high)
     return _tri(overlap, known)
+
+
+def pair_values(
+    kind: str,
+    queries: FacetTable,
+    rows: np.ndarray,
+    table: FacetTable,
+    positions: np.ndarray,
+    query_is_need: bool,
+) -> dict:
+    """``rule_values`` for pairs: query ``rows[i]`` of ``queries`` against candidate
+    ``positions[i]`` of ``table``. Same names, same order, same values."""
+    values = {}
+    for name in ("sector", "region"):
+        mine, theirs = getattr(queries, name + "s"), getattr(table, name + "s")
+        known = mine.known[rows] & theirs.known[positions]
+        values[name] = _tri(theirs.pair_overlaps(mine, rows, positions), known)
+    if kind == "talent":
+        values["degree"] = _degree_pairs(queries.level[rows], table.level[positions], query_is_need)
+    else:
+        values["amount"] = _amount_pairs(
+            queries.amount_low[rows],
+            queries.amount_high[rows],
+            table.amount_low[positions],
+            table.amount_high[positions],
+        )
+    return values
+
+
+def _degree_pairs(level: np.ndarray, levels: np.ndarray, query_is_need: bool) -> np.ndarray:
+    """``_degree`` with one query level per pair (-1 for none)."""
+    if query_is_need:
+        value = np.where(levels < 0, UNKNOWN, np.where(levels >= level, PASS, FAIL))
+        return np.where(level < 0, PASS, value)
+    value = np.where(levels < 0, PASS, np.where(level >= levels, PASS, FAIL))
+    return np.where(level < 0, UNKNOWN, value)
+
+
+def _amount_pairs(q_low, q_high, lows, highs) -> np.ndarray:
+    """``_amount`` with one query range per pair (NaN for an open end)."""
+    low = np.where(np.isnan(q_low), -np.inf, q_low)
+    high = np.where(np.isnan(q_high), np.inf, q_high)
+    known = ~(np.isnan(q_low) & np.isnan(q_high)) & ~(np.isnan(lows) & np.isnan(highs))
+    other_low = np.where(np.isnan(lows), -np.inf, lows)
+    other_high = np.where(np.isnan(highs), np.inf, highs)
+    return _tri((other_low <= high) & (low <= other_high), known)
+
+
+def structured_block(
+    kind: str, queries: FacetTable, rows: np.ndarray, table: FacetTable, query_is_need: bool
+) -> np.ndarray:
+    """``Σ w_rule · value`` for queries ``rows`` against every candidate, float32.
+
+    Within 1e-6 of the float64 sum; ``pair_values`` gives the exact values.
+    """
+    weights = WEIGHTS[kind]
+    out = np.empty((len(rows), table.size), dtype=np.float32)
+    unknown = UNKNOWN * (weights["sector"] + weights["region"])
+    if kind == "talent":
+        levels = queries.level[rows]
+        for level in np.unique(levels):
+            value = _degree(None if level < 0 else int(level), table.level, query_is_need)
+            out[levels == level] = unknown + weights["degree"] * value
+    else:
+        value = _amount_pairs(
+            queries.amount_low[rows, None],
+            queries.amount_high[rows, None],
+            table.amount_low[None, :],
+            table.amount_high[None, :],
+        )
+        np.multiply(value, weights["amount"], out=out, casting="unsafe")
+        out += unknown
+    for name in ("sector", "region"):
+        _set_rule_block(out, weights[name], getattr(queries, name + "s"), rows,
+                        getattr(table, name + "s"))  # fmt: skip
+    return out
+
+
+def _set_rule_block(out, weight: float, mine: _SetColumn, rows, theirs: _SetColumn) -> None:
+    """Turn the ``unknown`` value of a set rule into pass/fail where both sides are known."""
+    known = np.flatnonzero(mine.known[rows])
+    fail = np.float32((UNKNOWN - FAIL) * weight) * theirs.known
+    if known.size == len(rows):
+        out -= fail
+    elif known.size:
+        out[known] -= fail
+    query, element = mine.row_sets(rows)
+    which, position = theirs.rows_holding(element)
+    query = query[which]
+    # assignment, not +=: a pair sharing two elements still passes once
+    out[query, position] = out[query, position] + np.float32((PASS - FAIL) * weight)
 
 
 def blend(kind: str, text: np.ndarray, values: dict[str, np.ndarray]) -> np.ndarray:

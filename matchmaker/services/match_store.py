@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import os
+
 # Only files signed with this installation's secret key are ever unpickled (see load).
 import pickle  # nosec B403
 import tempfile

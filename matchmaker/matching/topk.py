@@ -1,0 +1,281 @@
+"""The best k candidates of a side for many queries at once, by blocks, in bounded memory.
+
+Two passes. A fast pass scores every pair of a block of queries roughly, in float32: the
+features common on both sides as one dense matrix product (BLAS), the others as a sparse
+product. Per query it keeps every candidate whose rough score is within a proven error
+bound of the k-th best. An exact pass then scores the pairs kept, the way
+``Matcher.rank`` scores them, and orders them by score, then by lower id.
+
+Exact means reproducible, not just close. Vectors are kept on a grid of ``2**-24`` (see
+``on_grid``): the product of two weights is then a multiple of ``2**-48`` and any float64
+sum of such products is exact, whatever the order of the additions. A pair gets the same
+text score bit for bit when one query is ranked alone (one posting list at a time) and
+when a block of queries is ranked at once (products of whole matrices).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple, Protocol
+
+import numpy as np
+import scipy.sparse as sp
+
+GRID = float(2**24)
+#: Rough scores that no candidate can take: inactive or excluded candidates.
+NEVER = -np.inf
+#: Blocks of the side's candidates whose maxima bound the k-th best score, per k.
+BLOCKS_PER_K = 4
+#: A feature is scored densely when (queries having it) × (candidates having it), as
+#: shares, reaches this: a dense product costs about 1/150 of a sparse one per pair.
+DENSE_GAIN = 0.006
+MAX_DENSE_FEATURES = 512
+DENSE_BYTES = 48 * 2**20
+BLOCK_CELLS = 1_500_000  # query × candidate scores held at once per thread (6 MB)
+THREADS = 2
+
+
+class TopK(NamedTuple):
+    """The best ``k`` of a side for each ranked query (row), best first.
+
+    ``positions`` are candidate rows of the side (-1 where a query has fewer than k),
+    ``scores`` the matching scores (NaN there), ``counts`` how many are filled.
+    """
+
+    rows: np.ndarray
+    positions: np.ndarray
+    scores: np.ndarray
+    counts: np.ndarray
+
+
+class Scorer(Protocol):
+    """Turns text scores into final scores: roughly for whole blocks, exactly for pairs.
+
+    ``slope`` bounds how far a final score moves per unit of text score, so that a text
+    error ``e`` moves a final score by at most ``slope · e``.
+    """
+
+    slope: float
+
+    def rough(self, rows: np.ndarray, text: np.ndarray) -> np.ndarray: ...
+
+    def exact(self, rows: np.ndarray, positions: np.ndarray, text: np.ndarray) -> np.ndarray: ...
+
+
+class TextOnly:
+    """The text similarity itself as the score (the cosine of the two vectors)."""
+
+    slope = 1.0
+
+    def rough(self, rows: np.ndarray, text: np.ndarray) -> np.ndarray:
+        return text
+
+    def exact(self, rows: np.ndarray, positions: np.ndarray, text: np.ndarray) -> np.ndarray:
+        return text
+
+
+# --- exact text scores ----------------------------------------------------------------------
+
+
+def on_grid(vectors) -> sp.csr_matrix:
+    """A float32 CSR copy, indices sorted, weights rounded to multiples of ``2**-24``.
+
+    Unit-length TF-IDF rows lose nothing that matters (at most 3e-8 per weight).
+    """
+    matrix = sp.csr_matrix(vectors, dtype=np.float32, copy=True)
+    matrix.sum_duplicates()
+    data = matrix.data
+    np.multiply(data, np.float32(GRID), out=data)
+    np.rint(data, out=data)
+    np.multiply(data, np.float32(1 / GRID), out=data)
+    matrix.eliminate_zeros()
+    return matrix
+
+
+def text_scores(vector: sp.csr_matrix, postings: sp.csr_matrix) -> np.ndarray:
+    """Exact text score (float64) of one on-grid query row against every candidate."""
+    n = postings.shape[1]
+    if vector.nnz == 0:
+        return np.zeros(n)
+    rows = postings[vector.indices]
+    weights = np.repeat(vector.data.astype(np.float64), np.diff(rows.indptr))
+    weights *= rows.data
+    return np.bincount(rows.indices, weights=weights, minlength=n)
+
+
+def rough_text_scores(vector: sp.csr_matrix, postings: sp.csr_matrix) -> np.ndarray:
+    """Text scores of one query row in float32: fast, within ``text_error`` of exact."""
+    if vector.nnz == 0:
+        return np.zeros(postings.shape[1], dtype=np.float32)
+    rows = postings[vector.indices]
+    return np.asarray(rows.T @ vector.data, dtype=np.float32).ravel()
+
+
+def pair_text(a: sp.csr_matrix, a_rows, b: sp.csr_matrix, b_rows) -> np.ndarray:
+    """Exact text scores of the pairs (row ``a_rows[i]`` of a, row ``b_rows[i]`` of b)."""
+    if len(a_rows) == 0:
+        return np.zeros(0)
+    left = a[a_rows].astype(np.float64)
+    right = b[b_rows].astype(np.float64)
+    return np.asarray(left.multiply(right).sum(axis=1), dtype=np.float64).ravel()
+
+
+def text_error(nnz: int) -> float:
+    """A bound on |float32 text score - exact| for a query with ``nnz`` features.
+
+    Any float32 sum of n products of weights in [0, 1] whose exact sum is at most 1 is
+    within n · 2**-24 of it, whatever the order; four times that, to be safe.
+    """
+    return 4.0 * (nnz + 2) / GRID
+
+
+# --- many queries ---------------------------------------------------------------------------
+
+
+class BlockText:
+    """Rough (float32) text scores of blocks of queries against one side.
+
+    Features that many queries and many candidates share go through one dense product
+    (BLAS); the rest through a sparse product with the side's posting lists.
+    """
+
+    def __init__(self, queries: sp.csr_matrix, postings: sp.csr_matrix, gain: float = DENSE_GAIN):
+        n_features, n_candidates = postings.shape
+        self.postings = postings
+        q_share = np.bincount(queries.indices, minlength=n_features) / max(1, queries.shape[0])
+        c_share = np.diff(postings.indptr) / max(1, n_candidates)
+        value = q_share * c_share
+        cap = min(MAX_DENSE_FEATURES, DENSE_BYTES // (4 * max(1, n_candidates)))
+        best = np.argsort(-value, kind="stable")[:cap]
+        self.dense_features = np.sort(best[value[best] >= gain])
+        self.is_dense = np.zeros(n_features, dtype=bool)
+        self.is_dense[self.dense_features] = True
+        self.dense = postings[self.dense_features].toarray()  # features × candidates
+
+    def __call__(self, block: sp.csr_matrix) -> np.ndarray:
+        n, n_candidates = block.shape[0], self.postings.shape[1]
+        if self.dense_features.size:
+            text = block[:, self.dense_features].toarray() @ self.dense
+        else:
+            text = np.zeros((n, n_candidates), dtype=np.float32)
+        tail = block.copy()
+        tail.data[self.is_dense[tail.indices]] = 0.0
+        tail.eliminate_zeros()
+        sparse = (tail @ self.postings).tocsr()
+        rows = np.repeat(np.arange(n), np.diff(sparse.indptr))
+        text[rows, sparse.indices] += sparse.data
+        return text
+
+
+def top_many(
+    queries: sp.csr_matrix,
+    rows: np.ndarray,
+    candidates: sp.csr_matrix,
+    postings: sp.csr_matrix,
+    ids: np.ndarray,
+    active: np.ndarray,
+    k: int,
+    scorer: Scorer,
+    min_score: float = 0.0,
+    block: int | None = None,
+    threads: int = THREADS,
+) -> TopK:
+    """The best ``k`` candidates for each query row in ``rows``, exact, ties by lower id.
+
+    ``queries`` and ``candidates`` are on-grid rows (``on_grid``), ``postings`` is
+    ``candidates.T`` as CSR. A pair counts when the candidate is active, the text score
+    is positive and the final score reaches ``min_score``.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    n, n_candidates = len(rows), candidates.shape[0]
+    k = max(0, min(k, n_candidates))
+    result = TopK(
+        rows,
+        np.full((n, k), -1, dtype=np.int64),
+        np.full((n, k), np.nan),
+        np.zeros(n, dtype=np.int64),
+    )
+    if n == 0 or k == 0:
+        return result
+    texts = BlockText(queries, postings)
+    inactive = np.flatnonzero(~active)
+    size = block or max(8, min(1024, BLOCK_CELLS // max(1, n_candidates)))
+
+    def rank_block(start: int) -> None:
+        part = rows[start : start + size]
+        group = queries[part]
+        rough = scorer.rough(part, texts(group))
+        rough[:, inactive] = NEVER
+        slack = scorer.slope * text_error(int(np.diff(group.indptr).max(initial=0)))
+        r, c = shortlist(rough, k, min_score, slack)
+        del rough
+        text = pair_text(group, r, candidates, c)
+        scores = scorer.exact(part[r], c, text)
+        keep = active[c] & (text > 0) & (scores >= min_score)
+        fill(result, start, len(part), r[keep], c[keep], scores[keep], ids)
+
+    starts = range(0, n, size)
+    if threads > 1 and len(starts) > 1:
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(rank_block, starts))
+    else:
+        for start in starts:
+            rank_block(start)
+    return result
+
+
+def shortlist(rough: np.ndarray, k: int, floor: float, slack: float):
+    """Pairs (row, column) of ``rough`` that may be among a row's best k, exactly scored.
+
+    The k-th largest of the maxima of disjoint column blocks is at most the k-th largest
+    score of the row. Every candidate whose exact score can reach the exact k-th best
+    (or ``floor``) is within ``2 · slack`` of it in rough scores, so it is kept.
+    """
+    n, m = rough.shape
+    width = -(-m // max(1, min(m, BLOCKS_PER_K * k)))
+    whole = (m // width) * width
+    maxima = rough[:, :whole].reshape(n, -1, width).max(axis=2)
+    if whole < m:
+        maxima = np.concatenate([maxima, rough[:, whole:].max(axis=1, keepdims=True)], axis=1)
+    if maxima.shape[1] >= k:
+        kth = np.partition(maxima, maxima.shape[1] - k, axis=1)[:, maxima.shape[1] - k]
+    else:
+        kth = np.full(n, NEVER)
+    threshold = np.maximum(kth - 2 * slack, floor - slack).astype(rough.dtype)
+    return np.nonzero(rough >= threshold[:, None])
+
+
+def fill(result: TopK, start: int, n: int, r, c, scores, ids: np.ndarray) -> None:
+    """Write the best k of each row (pairs already exact and allowed) into ``result``."""
+    k = result.positions.shape[1]
+    order = np.lexsort((ids[c], -scores, r))
+    r, c, scores = r[order], c[order], scores[order]
+    first = np.searchsorted(r, np.arange(n))
+    rank = np.arange(len(r)) - first[r]
+    keep = rank < k
+    r, c, scores, rank = r[keep] + start, c[keep], scores[keep], rank[keep]
+    result.positions[r, rank] = c
+    result.scores[r, rank] = scores
+    result.counts[start : start + n] = np.bincount(r - start, minlength=n)
+
+
+def top_one(
+    rough: np.ndarray,
+    k: int,
+    min_score: float,
+    slack: float,
+    exact: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+    ids: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One query: positions, exact scores and texts of its best k (rough scores given).
+
+    ``rough`` already holds ``NEVER`` for candidates that may not be returned; ``exact``
+    maps positions to (exact scores, exact text scores).
+    """
+    _, positions = shortlist(rough[None, :], k, min_score, slack)
+    scores, text = exact(positions)
+    keep = (text > 0) & (scores >= min_score) & (rough[positions] > NEVER)
+    positions, scores, text = positions[keep], scores[keep], text[keep]
+    order = np.lexsort((ids[positions], -scores))[:k]
+    return positions[order], scores[order], text[order]
