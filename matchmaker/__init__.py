@@ -51,6 +51,7 @@ def register_extensions(app: Flask) -> None:
     from .auth import session as auth_session
 
     auth_session.configure(login_manager)
+    auth_session.register_timeouts(app)
 
 
 #: Everything comes from the app itself: no CDN, no inline script or style.

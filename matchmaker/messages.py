@@ -36,6 +36,12 @@ MESSAGES = {
     "not_open": _l("Only an open posting can be changed or closed."),
     "outcome_unknown": _l("Choose how this posting ended."),
     "own_account": _l("You cannot deactivate your own account."),
+    "password_length": _l("Use between 8 and 128 characters."),
+    "password_common": _l("This password is too common; choose another, a short phrase is best."),
+    "password_guessable": _l(
+        "This password is too easy to guess from this service, its places or your name."
+    ),
+    "password_wrong": _l("The current password is not right."),
     "file_too_large": _l("The file is too large: at most %(limit_mb)s MB."),
     "file_type": _l("Upload an .xlsx or a .csv file."),
     "file_empty": _l("The file has no rows."),

@@ -321,6 +321,9 @@ class User(UserMixin, db.Model):
     role: Mapped[Role] = mapped_column(str_enum(Role, "user_role"), index=True)
     display_name: Mapped[str] = mapped_column(String(50))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Part of every session's identity: changing it (sign-out, new password) ends all
+    # sessions signed before, even a copied cookie.
+    session_token: Mapped[str | None] = mapped_column(String(64))
     station_id: Mapped[int | None] = mapped_column(ForeignKey("station.id"), index=True)
     # The station whose poster (QR code) the person registered through, if any.
     registered_via_id: Mapped[int | None] = mapped_column(ForeignKey("station.id"))
@@ -338,6 +341,10 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.active
+
+    def get_id(self) -> str:
+        """The session identity: the account and its current session token."""
+        return f"{self.id}.{self.session_token or ''}"
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role.value}>"

@@ -59,3 +59,17 @@ class RegisterForm(FlaskForm):
             role=Role(self.role.data),
             display_name=self.display_name.data,
         )
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=256)])
+    password = PasswordField(
+        _l("New password"),
+        description=_l("At least 8 characters; a long phrase is best."),
+        validators=[DataRequired(), Length(max=PASSWORD_MAX)],
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", _l("The passwords do not match."))],
+    )
+    submit = SubmitField(_l("Change password"))

@@ -9,7 +9,8 @@ from ..messages import describe
 from ..models import Station
 from ..services import accounts
 from ..web import is_safe_next, save_or_show
-from .forms import LoginForm, RegisterForm
+from . import session as auth_session
+from .forms import LoginForm, PasswordForm, RegisterForm
 
 bp = Blueprint("auth", __name__)
 
@@ -24,7 +25,11 @@ def _fresh_session() -> None:
 
 def _start_session(user) -> None:
     _fresh_session()  # a new session at every sign-in
+    if not user.session_token:
+        accounts.new_session_token(user)
+        db.session.commit()
     login_user(user)
+    auth_session.started()
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -71,8 +76,30 @@ def _poster_station():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """Sign out (POST only, so a link on another site cannot sign anyone out)."""
+    """Sign out (POST only, so a link on another site cannot sign anyone out).
+
+    The account's session token changes, so a copy of the old cookie stops working.
+    """
+    accounts.new_session_token(current_user)
+    db.session.commit()
     logout_user()
     _fresh_session()
     flash(_("You have signed out."), "info")
     return redirect(url_for("public.index"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    """Change the password; every other session of the account ends."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        done = save_or_show(
+            form,
+            lambda: accounts.change_password(current_user, form.current.data, form.password.data),
+        )
+        if done is not None:
+            _start_session(current_user._get_current_object())
+            flash(_("Your password is changed; other sessions have been signed out."), "success")
+            return redirect(url_for("public.home"))
+    return render_template("form_page.html", form=form, heading=_("Change password"))

@@ -164,6 +164,8 @@ class Matcher:
         ``rank`` (they are made for the few pairs that become leads, not for every pair).
         ``chunk`` is how many queries are scored at once (default: from the side's size).
         """
+        if len(side) == 0:
+            return {}
         table = self.top_many(queries, side, queries_are_needs, k, min_score, chunk)
         ids = side.ids.tolist()
         results = {}

@@ -44,7 +44,23 @@ def read_qrels(path: Path) -> dict[str, set[str]]:
 
 
 def metrics(ranking: list[str], relevant: set[str], k: int = K) -> dict[str, float]:
-    """nDCG, precision, recall and reciprocal rank at ``k`` for binary relevance."""
+    """nDCG, precision, recall and reciprocal rank at ``k`` for binary relevance.
+
+    Parameters
+    ----------
+    ranking : list of str
+        Document ids, best first.
+    relevant : set of str
+        The ids judged relevant.
+    k : int
+        Cut-off (the keys keep the names ``…@10``).
+
+    Returns
+    -------
+    dict of str to float
+        ``ndcg@10`` (ideal DCG over ``min(len(relevant), k)`` hits), ``p@10``, ``r@10``
+        and ``mrr@10``; all 0 when nothing is relevant.
+    """
     top = ranking[:k]
     gains = [1.0 if doc in relevant else 0.0 for doc in top]
     dcg = sum(g / math.log2(i + 2) for i, g in enumerate(gains))
@@ -60,7 +76,24 @@ def metrics(ranking: list[str], relevant: set[str], k: int = K) -> dict[str, flo
 
 
 def rank_all(bench: Path, title_only: bool, spec: FeatureSpec | None = None, lexicon=None):
-    """``{query_id: [doc ids, best first]}`` for every query of the benchmark."""
+    """The top ``K`` documents of every query of a benchmark.
+
+    Parameters
+    ----------
+    bench : Path
+        Folder with ``corpus.jsonl`` and ``queries.jsonl``.
+    title_only : bool
+        Rank with each query's title alone (the model is still fitted on full texts).
+    spec : FeatureSpec, optional
+        Model settings; the defaults when omitted.
+    lexicon : Lexicon, optional
+        Tokenizer lexicon; ``data/matching`` when omitted.
+
+    Returns
+    -------
+    dict of str to list of str
+        Query id → document ids, best first, ties by lower id.
+    """
     corpus = read_jsonl(bench / "corpus.jsonl")
     queries = read_jsonl(bench / "queries.jsonl")
     lexicon = lexicon or Lexicon.from_directory(DEFAULT_LEXICON)
@@ -81,7 +114,23 @@ def rank_all(bench: Path, title_only: bool, spec: FeatureSpec | None = None, lex
 
 
 def evaluate(bench: Path, title_only: bool = False, spec=None, lexicon=None):
-    """Mean figures over the queries that have relevance labels, and the rankings."""
+    """Mean figures over the queries that have relevance labels, and the rankings.
+
+    Parameters
+    ----------
+    bench : Path
+        Benchmark folder (see the module docstring).
+    title_only, spec, lexicon
+        As for ``rank_all``.
+
+    Returns
+    -------
+    figures : dict
+        Mean ``ndcg@10``, ``p@10``, ``r@10``, ``mrr@10`` (4 decimals) and ``queries``,
+        the number of judged queries.
+    rankings : dict of str to list of str
+        As returned by ``rank_all``.
+    """
     relevant = read_qrels(bench / "qrels.tsv")
     rankings = rank_all(bench, title_only, spec, lexicon)
     judged = [q for q in rankings if relevant.get(q)]
@@ -89,7 +138,9 @@ def evaluate(bench: Path, title_only: bool = False, spec=None, lexicon=None):
     for query in judged:
         for name, value in metrics(rankings[query], relevant[query]).items():
             totals[name] += value
-    figures = {name: round(value / len(judged), 4) for name, value in totals.items()}
+    count = max(1, len(judged))
+    names = ("ndcg@10", "p@10", "r@10", "mrr@10")
+    figures: dict = {name: round(totals[name] / count, 4) for name in names}
     figures["queries"] = len(judged)
     return figures, rankings
 

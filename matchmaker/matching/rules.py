@@ -34,6 +34,9 @@ import numpy as np
 
 PASS, FAIL, UNKNOWN = 1.0, 0.0, 0.5
 
+#: Rules that compare two sets of ids, and the ``FacetTable`` column each reads.
+SET_RULES = {"sector": "sectors", "region": "places"}
+
 #: Text similarity from which the rules count in full (see ``blend``).
 TEXT_SUPPORT = 0.15
 
@@ -203,8 +206,8 @@ def pair_values(
     """``rule_values`` for pairs: query ``rows[i]`` of ``queries`` against candidate
     ``positions[i]`` of ``table``. Same names, same order, same values."""
     values = {}
-    for name in ("sector", "region"):
-        mine, theirs = getattr(queries, name + "s"), getattr(table, name + "s")
+    for name, column in SET_RULES.items():
+        mine, theirs = getattr(queries, column), getattr(table, column)
         known = mine.known[rows] & theirs.known[positions]
         values[name] = _tri(theirs.pair_overlaps(mine, rows, positions), known)
     if kind == "talent":
@@ -262,9 +265,8 @@ def structured_block(
         )
         np.multiply(value, weights["amount"], out=out, casting="unsafe")
         out += unknown
-    for name in ("sector", "region"):
-        _set_rule_block(out, weights[name], getattr(queries, name + "s"), rows,
-                        getattr(table, name + "s"))  # fmt: skip
+    for name, column in SET_RULES.items():
+        _set_rule_block(out, weights[name], getattr(queries, column), rows, getattr(table, column))
     return out
 
 

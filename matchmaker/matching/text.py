@@ -29,7 +29,18 @@ _SPACES = re.compile(r"\s+")
 
 
 def normalise(text: str | None) -> str:
-    """NFKC (full-width digits and letters become ASCII), lower-case, single spaces."""
+    """NFKC (full-width digits and letters become ASCII), lower-case, single spaces.
+
+    Parameters
+    ----------
+    text : str or None
+        Raw text as typed.
+
+    Returns
+    -------
+    str
+        The folded text; ``""`` for None or blank text.
+    """
     if not text:
         return ""
     folded = unicodedata.normalize("NFKC", text).lower()
@@ -61,7 +72,18 @@ class Lexicon:
     def from_directory(cls, directory: str | os.PathLike, concepts=None) -> Lexicon:
         """Read ``dictionary.txt``, ``synonyms.txt`` and ``stopwords_*.txt`` from a folder.
 
-        ``synonyms.txt`` has one group per line: ``term: variant, variant``.
+        Parameters
+        ----------
+        directory : path
+            The folder; missing files count as empty. Lines starting with ``#`` are
+            comments. ``synonyms.txt`` has one group per line: ``term: variant, variant``.
+        concepts : mapping of str to str, optional
+            Term → concept token added after it (e.g. sector synonyms → a sector).
+
+        Returns
+        -------
+        Lexicon
+            Every word normalised like the text it will meet.
         """
         folder = Path(directory)
         synonyms: dict[str, str] = {}
@@ -101,7 +123,19 @@ class Tokenizer:
         return self._jieba
 
     def tokens(self, text: str | None) -> list[str]:
-        """The words of ``text``: synonyms folded, concepts added, stop words dropped."""
+        """The words of ``text``: synonyms folded, concepts added, stop words dropped.
+
+        Parameters
+        ----------
+        text : str or None
+            Raw text.
+
+        Returns
+        -------
+        list of str
+            Normalised words in text order; punctuation and bare numbers are dropped,
+            so empty or stop-word-only text gives ``[]``.
+        """
         clean = normalise(text)
         if not clean:
             return []
@@ -121,7 +155,19 @@ class Tokenizer:
         return out
 
     def document(self, fields: Mapping[str, str | None]) -> dict[str, list[str]]:
-        """Tokenise each field of a document."""
+        """Tokenise each field of a document.
+
+        Parameters
+        ----------
+        fields : mapping of str to str or None
+            Field name (``title``, ``skills``, ``text`` …) → raw text.
+
+        Returns
+        -------
+        dict of str to list of str
+            The same fields, each with its tokens: what ``TextModel`` takes and what
+            callers store.
+        """
         return {name: self.tokens(value) for name, value in fields.items()}
 
 
@@ -146,7 +192,24 @@ def tokenise_many(
     processes: int | None = None,
     chunk_size: int = 500,
 ) -> list[dict[str, list[str]]]:
-    """Tokenise many documents on ``processes`` cores (default: all), order kept."""
+    """Tokenise many documents on ``processes`` cores (default: all), order kept.
+
+    Parameters
+    ----------
+    documents : iterable of mapping
+        Field name → raw text, as for ``Tokenizer.document``.
+    lexicon : Lexicon, optional
+        The lexicon of every worker.
+    processes : int, optional
+        Worker processes; small batches (under two chunks) stay in this process.
+    chunk_size : int
+        Documents sent to a worker at a time.
+
+    Returns
+    -------
+    list of dict
+        One token document per input document, in input order.
+    """
     docs = list(documents)
     processes = processes or os.cpu_count() or 1
     if processes == 1 or len(docs) < 2 * chunk_size:

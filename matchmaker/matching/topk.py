@@ -33,7 +33,7 @@ DENSE_GAIN = 0.006
 MAX_DENSE_FEATURES = 512
 DENSE_BYTES = 48 * 2**20
 BLOCK_CELLS = 1_500_000  # query × candidate scores held at once per thread (6 MB)
-THREADS = 2
+THREADS = 1  # BLAS already uses every core; Python threads on top oversubscribe
 
 
 class TopK(NamedTuple):
@@ -134,15 +134,16 @@ def text_error(nnz: int) -> float:
 
 
 class BlockText:
-    """Rough (float32) text scores of blocks of queries against one side.
+    """Text scores of blocks of queries against one side: rough for all, exact for pairs.
 
-    Features that many queries and many candidates share go through one dense product
-    (BLAS); the rest through a sparse product with the side's posting lists.
+    Features that many queries and many candidates share go through one dense float32
+    product (BLAS); the rest through a sparse float64 product with the side's posting
+    lists, whose sums are exact. The exact score of a pair adds the dense part again in
+    float64 to the sparse part.
     """
 
     def __init__(self, queries: sp.csr_matrix, postings: sp.csr_matrix, gain: float = DENSE_GAIN):
         n_features, n_candidates = postings.shape
-        self.postings = postings
         q_share = np.bincount(queries.indices, minlength=n_features) / max(1, queries.shape[0])
         c_share = np.diff(postings.indptr) / max(1, n_candidates)
         value = q_share * c_share
@@ -152,20 +153,28 @@ class BlockText:
         self.is_dense = np.zeros(n_features, dtype=bool)
         self.is_dense[self.dense_features] = True
         self.dense = postings[self.dense_features].toarray()  # features × candidates
+        sparse = postings.astype(np.float64)
+        sparse.data[np.repeat(self.is_dense, np.diff(sparse.indptr))] = 0.0
+        sparse.eliminate_zeros()
+        self.sparse = sparse
 
-    def __call__(self, block: sp.csr_matrix) -> np.ndarray:
-        n, n_candidates = block.shape[0], self.postings.shape[1]
-        if self.dense_features.size:
-            text = block[:, self.dense_features].toarray() @ self.dense
-        else:
-            text = np.zeros((n, n_candidates), dtype=np.float32)
-        tail = block.copy()
+    def __call__(self, block: sp.csr_matrix) -> tuple[np.ndarray, Callable]:
+        """Rough float32 scores of ``block`` against every candidate, and a function
+        giving the exact scores of pairs (row of block, candidate)."""
+        dense = block[:, self.dense_features].toarray()
+        tail = block.astype(np.float64)
         tail.data[self.is_dense[tail.indices]] = 0.0
         tail.eliminate_zeros()
-        sparse = (tail @ self.postings).tocsr()
-        rows = np.repeat(np.arange(n), np.diff(sparse.indptr))
-        text[rows, sparse.indices] += sparse.data
-        return text
+        exact_tail = (tail @ self.sparse).toarray()
+        rough = dense @ self.dense
+        rough += exact_tail
+
+        def exact(rows: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+            left = dense[rows].astype(np.float64)
+            right = self.dense[:, candidates].T.astype(np.float64)
+            return np.einsum("ij,ij->i", left, right) + exact_tail[rows, candidates]
+
+        return rough, exact
 
 
 def top_many(
@@ -205,12 +214,13 @@ def top_many(
     def rank_block(start: int) -> None:
         part = rows[start : start + size]
         group = queries[part]
-        rough = scorer.rough(part, texts(group))
+        rough, exact_text = texts(group)
+        rough = scorer.rough(part, rough)
         rough[:, inactive] = NEVER
         slack = scorer.slope * text_error(int(np.diff(group.indptr).max(initial=0)))
         r, c = shortlist(rough, k, min_score, slack)
         del rough
-        text = pair_text(group, r, candidates, c)
+        text = exact_text(r, c)
         scores = scorer.exact(part[r], c, text)
         keep = active[c] & (text > 0) & (scores >= min_score)
         fill(result, start, len(part), r[keep], c[keep], scores[keep], ids)
@@ -234,10 +244,7 @@ def shortlist(rough: np.ndarray, k: int, floor: float, slack: float):
     """
     n, m = rough.shape
     width = -(-m // max(1, min(m, BLOCKS_PER_K * k)))
-    whole = (m // width) * width
-    maxima = rough[:, :whole].reshape(n, -1, width).max(axis=2)
-    if whole < m:
-        maxima = np.concatenate([maxima, rough[:, whole:].max(axis=1, keepdims=True)], axis=1)
+    maxima = np.maximum.reduceat(rough, np.arange(0, m, width), axis=1)
     if maxima.shape[1] >= k:
         kth = np.partition(maxima, maxima.shape[1] - k, axis=1)[:, maxima.shape[1] - k]
     else:

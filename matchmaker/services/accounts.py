@@ -1,5 +1,6 @@
 """Accounts: registration, sign-in, and accounts that administrators create."""
 
+import secrets
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -7,7 +8,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..identifiers import IdentifierError, check_email
 from ..models import Deputy, DeputyLevel, Enterprise, Role, Station, User
-from ..passwords import hash_password, needs_rehash, verify_password
+from ..passwords import hash_password, needs_rehash, password_problem, verify_password
 from .errors import DomainError
 from .lookup import get_or_refuse, sectors_by_ids
 
@@ -30,9 +31,13 @@ def _new_user(email: str, password: str, role: Role, display_name: str, **extra)
         raise DomainError(error.code, field="email") from None
     if db.session.scalar(select(User.id).where(User.email == normalised)) is not None:
         raise DomainError("email_taken", field="email")
+    problem = password_problem(password, normalised, display_name)
+    if problem:
+        raise DomainError(problem, field="password")
     user = User(
         email=normalised,
         password_hash=hash_password(password),
+        session_token=secrets.token_hex(16),
         role=role,
         display_name=display_name.strip(),
         **extra,
@@ -113,6 +118,23 @@ def create_deputy(
     db.session.add(deputy)
     db.session.flush()
     return deputy
+
+
+def new_session_token(user: User) -> None:
+    """Give the account a new session token: every session signed with the old one ends."""
+    user.session_token = secrets.token_hex(16)
+
+
+def change_password(user: User, current: str, new: str) -> User:
+    """Check the current password, store the new one, and end every other session."""
+    if not verify_password(user.password_hash, current):
+        raise DomainError("password_wrong", field="current")
+    problem = password_problem(new, user.email, user.display_name)
+    if problem:
+        raise DomainError(problem, field="password")
+    user.password_hash = hash_password(new)
+    new_session_token(user)
+    return user
 
 
 def set_active(actor: User, user: User, active: bool) -> User:

@@ -16,7 +16,7 @@ PUBLIC = {
     "auth.login",
     "auth.register",
 }
-SIGNED_IN_ANY_ROLE = {"auth.logout"}
+SIGNED_IN_ANY_ROLE = {"auth.logout", "auth.password"}
 
 
 def _example_url(rule) -> str:
