@@ -35,7 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from . import database, models  # noqa: F401  (pragmas; tables known to Flask-Migrate)
-    from .extensions import babel, csrf, db, login_manager, migrate
+    from .extensions import babel, csrf, db, limiter, login_manager, migrate
     from .i18n import select_locale
 
     db.init_app(app)
@@ -46,6 +46,7 @@ def register_extensions(app: Flask) -> None:
         render_as_batch=True,
     )
     csrf.init_app(app)
+    limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     from .auth import session as auth_session

@@ -1,6 +1,8 @@
 """Extension objects, created unbound and attached to the app in ``create_app``."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -30,3 +32,5 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 talisman = Talisman()
+# Counts live in Redis when REDIS_URL is set (shared by every worker), else in memory.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -42,6 +42,7 @@ MESSAGES = {
         "This password is too easy to guess from this service, its places or your name."
     ),
     "password_wrong": _l("The current password is not right."),
+    "account_locked": _l("Too many wrong passwords for this account; try again in 15 minutes."),
     "file_too_large": _l("The file is too large: at most %(limit_mb)s MB."),
     "file_type": _l("Upload an .xlsx or a .csv file."),
     "file_empty": _l("The file has no rows."),

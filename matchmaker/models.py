@@ -324,6 +324,8 @@ class User(UserMixin, db.Model):
     # Part of every session's identity: changing it (sign-out, new password) ends all
     # sessions signed before, even a copied cookie.
     session_token: Mapped[str | None] = mapped_column(String(64))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     station_id: Mapped[int | None] = mapped_column(ForeignKey("station.id"), index=True)
     # The station whose poster (QR code) the person registered through, if any.
     registered_via_id: Mapped[int | None] = mapped_column(ForeignKey("station.id"))

@@ -4,10 +4,11 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..extensions import db
+from ..extensions import db, limiter
 from ..messages import describe
 from ..models import Station
 from ..services import accounts
+from ..services.errors import DomainError
 from ..web import is_safe_next, save_or_show
 from . import session as auth_session
 from .forms import LoginForm, PasswordForm, RegisterForm
@@ -32,16 +33,31 @@ def _start_session(user) -> None:
     auth_session.started()
 
 
+def _account_key() -> str:
+    """Throttle by the account being tried, whatever address it is tried from."""
+    return "account:" + (request.form.get("email", "").strip().lower()[:254] or "-")
+
+
+def _failed(response) -> bool:
+    return response.status_code != 302  # a successful sign-in redirects
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("20 per 10 minutes", methods=["POST"], deduct_when=_failed)
+@limiter.limit("5 per 10 minutes", methods=["POST"], key_func=_account_key, deduct_when=_failed)
 def login():
     """The sign-in page; goes on to a safe ``next`` path or the role's home."""
     if current_user.is_authenticated:
         return redirect(url_for("public.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data)
+        try:
+            user = accounts.authenticate(form.email.data, form.password.data)
+        except DomainError as error:
+            user = None
+            form.form_errors.append(describe(error.code))
         if user is None:
-            form.form_errors.append(describe("login_failed"))
+            form.form_errors = form.form_errors or [describe("login_failed")]
         else:
             db.session.commit()
             _start_session(user)

@@ -5,7 +5,7 @@ from flask_wtf.csrf import CSRFError
 
 from ..extensions import db
 
-HANDLED = (400, 403, 404, 405, 413, 500)
+HANDLED = (400, 403, 404, 405, 413, 429, 500)
 
 
 def register(app: Flask) -> None:

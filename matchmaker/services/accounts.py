@@ -1,9 +1,9 @@
 """Accounts: registration, sign-in, and accounts that administrators create."""
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..extensions import db
 from ..identifiers import IdentifierError, check_email
@@ -60,17 +60,42 @@ def register(
     return _new_user(email, password, role, display_name, registered_via=station)
 
 
+MAX_FAILURES = 10
+LOCK_TIME = timedelta(minutes=15)
+
+
 def authenticate(email: str, password: str) -> User | None:
-    """The active account for these credentials, or None. Upgrades an old hash."""
+    """The active account for these credentials, or None. Upgrades an old hash.
+
+    Ten failures in a row lock the account for 15 minutes (``DomainError``), whatever
+    address they come from; a success resets the count.
+    """
     user = find_user(email)
     if user is None or not user.active:
         return None
+    now = datetime.now(UTC)
+    if user.locked_until is not None and user.locked_until > now:
+        raise DomainError("account_locked")
     if not verify_password(user.password_hash, password):
+        _count_failure(user, now)
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.last_login_at = datetime.now(UTC)
+    user.failed_logins, user.locked_until = 0, None
+    user.last_login_at = now
     return user
+
+
+def _count_failure(user: User, now: datetime) -> None:
+    # One atomic UPDATE, so concurrent attempts on several workers all count; committed
+    # here because a failed sign-in writes nothing else for the request to commit.
+    db.session.execute(
+        update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
+    )
+    db.session.refresh(user)
+    if user.failed_logins >= MAX_FAILURES:
+        user.locked_until, user.failed_logins = now + LOCK_TIME, 0
+    db.session.commit()
 
 
 def create_staff(email: str, password: str, display_name: str, station_id: int) -> User:
