@@ -25,6 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     register_extensions(app)
+    register_observability(app)
     register_security_headers(app)
     register_blueprints(app)
     register_template_helpers(app)
@@ -91,6 +92,12 @@ def register_security_headers(app: Flask) -> None:
         if current_user.is_authenticated:
             response.headers["Cache-Control"] = "no-store"
         return response
+
+
+def register_observability(app: Flask) -> None:
+    from . import observability
+
+    observability.register(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -15,3 +15,30 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.execute("PRAGMA busy_timeout = 5000")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.close()
+
+
+#: The audit table refuses changes: SQL per dialect, used by the migration and by tests.
+APPEND_ONLY = {
+    "sqlite": [
+        "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event "
+        "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END",
+        "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event "
+        "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END",
+    ],
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$ "
+        "BEGIN RAISE EXCEPTION 'audit_event is append-only'; END; $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER audit_event_no_change BEFORE UPDATE OR DELETE ON audit_event "
+        "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()",
+    ],
+}
+DROP_APPEND_ONLY = {
+    "sqlite": [
+        "DROP TRIGGER IF EXISTS audit_event_no_update",
+        "DROP TRIGGER IF EXISTS audit_event_no_delete",
+    ],
+    "postgresql": [
+        "DROP TRIGGER IF EXISTS audit_event_no_change ON audit_event",
+        "DROP FUNCTION IF EXISTS audit_event_append_only()",
+    ],
+}

@@ -704,6 +704,23 @@ class ImportRecord(db.Model):
     actor: Mapped[User] = relationship()
 
 
+class AuditEvent(db.Model):
+    """An append-only record of sensitive actions (exports, account changes, imports).
+
+    The database refuses UPDATE and DELETE on this table (triggers, see migration 0007).
+    """
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = created_column()
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    subject: Mapped[str] = mapped_column(String(80), default="")
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    request_id: Mapped[str] = mapped_column(String(64), default="")
+
+
 class ContactView(db.Model):
     """A record that someone saw another person's contact details on a lead."""
 

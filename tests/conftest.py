@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 
 from matchmaker import create_app
+from matchmaker.database import APPEND_ONLY, DROP_APPEND_ONLY
 from matchmaker.extensions import db
 from matchmaker.models import Role
 from matchmaker.services import accounts, demo, profiles
@@ -61,8 +62,13 @@ def test_config():
 
 def _empty_all_tables() -> None:
     db.session.rollback()
+    dialect = db.engine.dialect.name
+    for statement in DROP_APPEND_ONLY[dialect]:  # the audit table refuses DELETE
+        db.session.execute(text(statement))
     for table in reversed(db.metadata.sorted_tables):
         db.session.execute(delete(table))
+    for statement in APPEND_ONLY[dialect]:
+        db.session.execute(text(statement))
     db.session.commit()
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Lead, Region, RegionLevel, Role, Station
-from ..services import exports, figures
+from ..services import audit, exports, figures
 from ..services.catalogue import regions_within
 from ..web import restrict_to
 
@@ -106,6 +106,8 @@ def region(region_id: int):
 
 
 def _download(table_name: str, sheets: dict, fmt: str) -> Response:
+    audit.record(current_user, "export", table_name, format=fmt, args=dict(request.args))
+    db.session.commit()
     first_table = next(iter(sheets.values()))
     body = exports.to_xlsx(sheets) if fmt == "xlsx" else exports.to_csv(first_table)
     name = f"{table_name}.{fmt}"

@@ -229,6 +229,7 @@ class Matcher:
 
 
 _ONE = np.zeros(1, dtype=np.int64)
+SUB_BLOCK_CELLS = 200_000  # scores blended at once (temporaries of 0.8 MB)
 
 
 class _Blend:
@@ -243,16 +244,23 @@ class _Blend:
         self.slope = weights["text"] + structured / rules.TEXT_SUPPORT + 1e-6
 
     def rough(self, rows: np.ndarray, text: np.ndarray) -> np.ndarray:
-        """``w_text · t + R · min(1, t / TEXT_SUPPORT)`` in float32, in place of ``text``."""
+        """``w_text · t + R · min(1, t / TEXT_SUPPORT)`` in float32, in place of ``text``.
+
+        A few rows at a time, so that the temporaries stay small (and in cache).
+        """
         weights = rules.WEIGHTS[self.kind]
-        structured = rules.structured_block(
-            self.kind, self.queries, rows, self.table, self.query_is_need
-        )
-        support = np.multiply(text, np.float32(1 / rules.TEXT_SUPPORT))
-        np.minimum(support, np.float32(1), out=support)
-        support *= structured
-        text *= np.float32(weights["text"])
-        text += support
+        step = max(1, SUB_BLOCK_CELLS // max(1, text.shape[1]))
+        for start in range(0, len(rows), step):
+            part = text[start : start + step]
+            structured = rules.structured_block(
+                self.kind, self.queries, rows[start : start + step], self.table,
+                self.query_is_need,
+            )  # fmt: skip
+            support = np.multiply(part, np.float32(1 / rules.TEXT_SUPPORT))
+            np.minimum(support, np.float32(1), out=support)
+            structured *= support
+            part *= np.float32(weights["text"])
+            part += structured
         return text
 
     def exact(self, rows: np.ndarray, positions: np.ndarray, text: np.ndarray) -> np.ndarray:

@@ -9,6 +9,7 @@ from ..extensions import db
 from ..identifiers import IdentifierError, check_email
 from ..models import Deputy, DeputyLevel, Enterprise, Role, Station, User
 from ..passwords import hash_password, needs_rehash, password_problem, verify_password
+from . import audit
 from .errors import DomainError
 from .lookup import get_or_refuse, sectors_by_ids
 
@@ -167,4 +168,5 @@ def set_active(actor: User, user: User, active: bool) -> User:
     if actor.id == user.id and not active:
         raise DomainError("own_account")
     user.active = active
+    audit.record(actor, "account_activated" if active else "account_deactivated", f"user:{user.id}")
     return user

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Enterprise, Region, Sector, Station, User
+from . import audit
 from .errors import DomainError
 from .lookup import get_or_refuse, sectors_by_ids
 
@@ -75,6 +76,7 @@ def set_verified(actor: User, enterprise: Enterprise, verified: bool) -> Enterpr
     enterprise.verified = verified
     enterprise.verified_at = datetime.now(UTC) if verified else None
     enterprise.verified_by_id = actor.id if verified else None
+    audit.record(actor, "verified" if verified else "unverified", f"enterprise:{enterprise.id}")
     db.session.flush()
     return enterprise
 

@@ -43,6 +43,7 @@ from ..models import (
     User,
 )
 from ..passwords import hash_password
+from . import audit
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
@@ -460,6 +461,7 @@ def apply(result: Preview, actor: User, progress: Callable[[int], None] | None =
             unchanged=counts["unchanged"],
         )
     )  # fmt: skip
+    audit.record(actor, "import", result.kind, sha256=result.sha256, **counts)
     db.session.flush()
     return {"counts": counts, "passwords": passwords}
 

@@ -34,6 +34,7 @@ from ..models import (
     Role,
     User,
 )
+from . import audit
 from .errors import DomainError
 from .leads import conflicted, offer_of, seeker_of
 
@@ -347,6 +348,7 @@ def contact_shared(lead: Lead, party: ConsentParty) -> bool:
 def log_contact_view(viewer: User, subject: User, lead: Lead) -> None:
     """Record that ``viewer`` saw ``subject``'s contact details on ``lead``."""
     db.session.add(ContactView(viewer_id=viewer.id, subject_id=subject.id, lead_id=lead.id))
+    audit.record(viewer, "contact_viewed", f"user:{subject.id}", lead=lead.id)
 
 
 def lapse_overdue(at: datetime | None = None) -> int:
