@@ -8,13 +8,30 @@ from sqlalchemy.engine import Engine
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """Per SQLite connection: enforce foreign keys, wait for locks, let readers not block."""
+    """Per SQLite connection: enforce foreign keys, wait for locks, let readers not block.
+
+    The driver's own transaction handling is switched off so that ``_sqlite_begin``
+    decides how each transaction starts.
+    """
     if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA busy_timeout = 5000")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection) -> None:
+    """Take SQLite's write lock when a transaction starts (``BEGIN IMMEDIATE``).
+
+    A read-then-write transaction then never finds the database locked half-way (which
+    SQLite reports as an error instead of waiting), and never loses a concurrent update:
+    writers queue up front, within the busy timeout; readers are not blocked (WAL).
+    """
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 #: The audit table refuses changes: SQL per dialect, used by the migration and by tests.
