@@ -89,17 +89,16 @@ def run_migrations_online():
         if sqlite:
             # Batch migrations rebuild SQLite tables (copy, drop, rename). With foreign
             # keys enforced, the drop would first delete the rows that reference the
-            # table (ON DELETE CASCADE): switch enforcement off while migrating.
-            connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
-            connection.commit()
+            # table (ON DELETE CASCADE): switch enforcement off while migrating. The
+            # pragma only works outside a transaction, so it goes to the driver directly.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
         if sqlite:
             connection.commit()
-            connection.exec_driver_sql("PRAGMA foreign_keys = ON")
-            connection.commit()
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
 
 
 if context.is_offline_mode():
