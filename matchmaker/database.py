@@ -29,9 +29,16 @@ def _sqlite_begin(connection) -> None:
     A read-then-write transaction then never finds the database locked half-way (which
     SQLite reports as an error instead of waiting), and never loses a concurrent update:
     writers queue up front, within the busy timeout; readers are not blocked (WAL).
+    An engine may ask for ``DEFERRED`` or ``NONE`` with the execution option
+    ``sqlite_begin``.
     """
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        if mode == "NONE":
+            return  # each statement commits on its own (an observer's view, for tests)
+        if mode not in ("IMMEDIATE", "DEFERRED"):
+            raise ValueError(f"unknown SQLite begin mode {mode!r}")
+        connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 #: The audit table refuses changes: SQL per dialect, used by the migration and by tests.

@@ -79,6 +79,14 @@ def app(test_config, tmp_path):
             **test_config,
             "MATCH_STORE_DIR": str(tmp_path / "matching"),
             "IMPORT_STASH_DIR": str(tmp_path / "imports"),
+            # The test body looks at the database while the app under test (``web_app``)
+            # works on it: on SQLite its statements commit one by one, so it neither
+            # holds the write lock nor reads an old snapshot (PostgreSQL's read
+            # committed gives the same view). The app under test keeps BEGIN IMMEDIATE.
+            "SQLALCHEMY_ENGINE_OPTIONS": {
+                "pool_pre_ping": True,
+                "execution_options": {"sqlite_begin": "NONE"},
+            },
         }
     )
     with app.app_context():
@@ -100,6 +108,24 @@ def web_app(test_config, app):
     yield served
     with served.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def make_app(test_config, app):
+    """Factory for more app instances on the test database (e.g. several workers);
+    their connections are closed afterwards."""
+    made = []
+
+    def make(**overrides):
+        extra = create_app({**test_config, "MATCH_STORE_DIR": app.config["MATCH_STORE_DIR"],
+                            **overrides})  # fmt: skip
+        made.append(extra)
+        return extra
+
+    yield make
+    for extra in made:
+        with extra.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 import pytest
 import redis
 
-from matchmaker import create_app
 from matchmaker.extensions import db
 from matchmaker.models import Role
 from tests.factories import PASSWORD
@@ -16,11 +15,10 @@ def _attempt(client, email, password="wrong password!"):
 
 
 @pytest.fixture
-def throttled(test_config, app):
+def throttled(make_app):
     """A client of an app with throttling on, counting in memory."""
-    config = {**test_config, "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
-              "MATCH_STORE_DIR": app.config["MATCH_STORE_DIR"]}  # fmt: skip
-    return create_app(config).test_client()
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://")
+    return app.test_client()
 
 
 def test_one_account_is_throttled_after_five_failures(throttled, make_user):
@@ -62,10 +60,11 @@ def shared_redis():
     connection.flushdb()
 
 
-def test_two_workers_share_one_budget(test_config, app, make_user, shared_redis):
-    config = {**test_config, "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": REDIS_URL,
-              "MATCH_STORE_DIR": app.config["MATCH_STORE_DIR"]}  # fmt: skip
-    workers = [create_app(dict(config)).test_client() for _ in range(2)]
+def test_two_workers_share_one_budget(make_app, make_user, shared_redis):
+    workers = [
+        make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=REDIS_URL).test_client()
+        for _ in range(2)
+    ]
     user = make_user(Role.GRADUATE)
     codes = [_attempt(workers[i % 2], user.email) for i in range(6)]
     assert codes == [200] * 5 + [429]
