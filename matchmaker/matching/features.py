@@ -30,32 +30,35 @@ from .text import Document, is_cjk
 #: Documents transformed at a time: bounds the memory of a million-document transform.
 TRANSFORM_CHUNK = 100_000
 
-# Why these defaults: measured with ``python -m matchmaker.matching.evaluate`` on the
-# major → occupation benchmark (nDCG@10, full text / title only), and on held-out halves
-# (queries split at random in two, settings chosen on one half, checked on the other; the
-# corpus split likewise). Earlier defaults (sublinear tf, field weights 2/1.5/1, char
-# weight 0.5, smooth IDF + 1) gave 0.787 / 0.598.
+# Why these defaults. Figures are nDCG@10 on the major → occupation benchmark, full text /
+# title only, from ``python -m matchmaker.matching.evaluate BENCH [--title-only] --spec
+# '{...}'`` (one knob changed from the defaults). Defaults: 0.852 / 0.647 (the first cut:
+# 0.787 / 0.598). They were checked on held-out halves: queries split at random in two,
+# a 540-setting grid searched on one half picks this same family (raw word counts, char
+# tf^0.65, BM25 IDF, equal field weights; char weight 0.9 or 1.3) and it keeps its lead
+# on the other half; a random half of the corpus agrees.
 #
-# - Raw term counts in the word block (not 1 + log tf): a description repeats the words
-#   it is about, and that repetition is the signal. 0.787 → 0.845 full text alone;
-#   capping counts at 20 / 8 / 5 costs 0.001 / 0.017 / 0.031.
-# - Character block tf ** 0.65: raw counts there let common characters swamp a row
-#   (full text −0.019), 1 + log tf or sqrt lose title-only figures (−0.002 to −0.005).
-# - BM25's IDF, ln(1 + (N − df + 0.5) / (df + 0.5)): like ``ln(N / df)`` it gives words
-#   found in every document almost nothing (scikit-learn's smooth IDF adds 1 to every
-#   weight: −0.006 full text, −0.03 title only), and unlike it never reaches zero, so a
+# - Raw word counts, not 1 + ln(tf): a description repeats the words it is about, and
+#   that is the signal. sublinear_tf: 0.785 / 0.632; word_tf_power 0.75: 0.838 / 0.648.
+#   Capping counts at 20 / 8 / 5 costs 0.001 / 0.017 / 0.031 on full text.
+# - Character block tf^0.65: 1.0 lets common characters swamp a row (0.834 / 0.644),
+#   0.5 loses short texts (0.851 / 0.643).
+# - BM25's IDF ln(1 + (N − df + 0.5) / (df + 0.5)): like ln(N / df) it gives words found
+#   in every document almost nothing; scikit-learn's smooth IDF adds 1 to every weight
+#   (−0.010 / −0.010 on the halves). Unlike ln(N / df) it never reaches 0, so a
 #   two-document model still matches identical texts.
-# - Character block weight 1.1 against 1 for words: more helps short texts, less helps
-#   long ones (0.8: 0.855 / 0.638; 1.0: 0.854 / 0.646; 1.2: 0.846 / 0.648); 1.1 keeps
-#   both margins. Unigrams and bigrams inside words: adding trigrams (−0.003 title) or
-#   bigrams across word boundaries (±0.002 full, −0.001…−0.009 title) did not help.
-# - Equal field weights: title weights from 0.5 to 1.5 move nDCG by < 0.004 (1.0 best
-#   on full text); a separate title-only block or per-field normalisation hurt (−0.01 to
+# - Character weight 1.1 against 1 for words: more helps short texts, less long ones
+#   (0: 0.844 / 0.550; 0.8: 0.855 / 0.638; 1.0: 0.854 / 0.645; 1.2: 0.845 / 0.649);
+#   1.1 leaves a margin on both. Unigrams and bigrams inside words: bigrams alone 0.852 /
+#   0.619, unigrams alone 0.815 / 0.618, adding trigrams 0.848 / 0.637; bigrams across
+#   word boundaries did not help either (±0.002 full text, −0.001 to −0.009 title only).
+# - Equal field weights: titles at 0.5 / 1.5 / 2 give 0.852 / 0.646, 0.848 / 0.647,
+#   0.847 / 0.645. A separate title-only block or per-field normalisation hurt (−0.005 to
 #   −0.09 full text).
-# - max_df 0.5 (from 1,000 documents on): a feature in more than half of the documents
-#   weighs little, but its posting list is what a query spends its time on. On 100k
-#   synthetic needs one query took 11 ms without pruning, 3.9 ms with it; nDCG moved
-#   −0.0006 / −0.0001 (0.3: −0.002 / −0.001; 0.1: −0.010 / −0.012). Small models keep
+# - max_df 0.5, from 1,000 documents on: a feature in more than half of the documents
+#   weighs little, but its posting list is what a query spends its time on: on 100k
+#   synthetic needs a query scored in 11 ms without pruning, 3-4 ms with it, for
+#   −0.0006 / −0.0001 here (0.3: 0.851 / 0.646; 0.1: 0.842 / 0.635). Small models keep
 #   every feature: there a common word is still needed, and matching is fast anyway.
 DEFAULT_FIELD_WEIGHTS: Mapping[str, float] = {"title": 1.0, "skills": 1.0, "text": 1.0}
 
@@ -180,6 +183,9 @@ class TextModel:
     def transform(self, documents: Sequence[Document]) -> sp.csr_matrix:
         """L2-normalised vectors of ``documents``; words not fitted are ignored.
 
+        A Chinese word that was not fitted still counts through its fitted character
+        n-grams (a new 花卉 meets 花木 through 花).
+
         Parameters
         ----------
         documents : sequence of Document
@@ -190,6 +196,11 @@ class TextModel:
         scipy.sparse.csr_matrix
             One float32 row per document, ``n_features_`` columns, unit length (all
             zeros when no feature of the document was fitted).
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
         """
         self._check_fitted()
         documents = documents if isinstance(documents, Sequence) else list(documents)

@@ -29,6 +29,9 @@ from ..models import Sector
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "matching"
 CONCEPT_PREFIX = "§"
+#: Bumped whenever the fitted state of ``TextModel`` changes shape: an older file is
+#: then refitted instead of loaded.
+MODEL_FORMAT = 2
 #: Refit when the documents have grown by this factor since the last fit …
 REFIT_GROWTH = 1.2
 #: … and by at least this many documents.
@@ -73,6 +76,7 @@ def save(kind: str, model: TextModel, documents: int) -> int:
         "version": version,
         "file": name,
         "signature": _signature(payload),
+        "format": MODEL_FORMAT,
         "documents": documents,
         "fitted_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
@@ -87,7 +91,7 @@ def save(kind: str, model: TextModel, documents: int) -> int:
 def load(kind: str) -> tuple[int, TextModel] | None:
     """The persisted model of ``kind`` and its version, or None (none, or not ours)."""
     entry = _manifest().get(kind)
-    if not entry:
+    if not entry or entry.get("format") != MODEL_FORMAT:
         return None
     cached = _models.get((str(_folder()), kind))
     if cached and cached[0] == entry["version"]:
