@@ -6,6 +6,7 @@ from wtforms import (
     BooleanField,
     EmailField,
     IntegerField,
+    PasswordField,
     SelectField,
     StringField,
     SubmitField,
@@ -76,3 +77,10 @@ class GraduateProfileForm(FlaskForm):
             wanted_region_ids=self.wanted_region_ids.data,
             open_to_matching=self.open_to_matching.data,
         )
+
+
+class EraseForm(FlaskForm):
+    """Deleting the account needs the password, so a left-open session cannot do it."""
+
+    password = PasswordField(_l("Your password"), validators=[DataRequired()])
+    submit = SubmitField(_l("Delete my account and my personal information"))

@@ -1,15 +1,17 @@
 """The graduate's area: profile and the matching switch."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+import json
+
+from flask import Blueprint, Response, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, logout_user
 
 from ..extensions import db
 from ..forms import ButtonForm
 from ..models import Role
-from ..services import profiles
+from ..services import audit, exports, privacy, profiles
 from ..web import restrict_to, save_or_show
-from .forms import GraduateProfileForm
+from .forms import EraseForm, GraduateProfileForm
 
 bp = Blueprint("graduate", __name__)
 restrict_to(bp, Role.GRADUATE)
@@ -69,3 +71,49 @@ def matching():
         else:
             flash(_("Matching is off: you will get no new suggestions."), "info")
     return redirect(url_for("graduate.home"))
+
+
+@bp.route("/my-data.<any(json, csv):fmt>")
+def my_data(fmt: str):
+    """Everything held about me, to download (PIPL: right of access and portability)."""
+    graduate = current_user.graduate
+    if graduate is None:
+        return redirect(url_for("graduate.profile"))
+    data = privacy.personal_data(graduate)
+    audit.record(current_user, "personal_data_downloaded", f"graduate:{graduate.id}")
+    db.session.commit()
+    if fmt == "json":
+        body = json.dumps(data, ensure_ascii=False, indent=2).encode()
+        return Response(body, mimetype="application/json", headers=_attachment("my-data.json"))
+    return Response(
+        exports.to_csv(_rows(data)), mimetype="text/csv", headers=_attachment("my-data.csv")
+    )
+
+
+def _attachment(name: str) -> dict:
+    return {"Content-Disposition": f"attachment; filename={name}"}
+
+
+def _rows(data: dict) -> list[list]:
+    """The personal data as a two-column table for spreadsheets."""
+    rows = [["项目", "内容"]]
+    rows += [[f"profile.{key}", value] for key, value in data["profile"].items()]
+    for section in ("introductions", "consents", "contact_views"):
+        rows += [[f"{section}[{i}]", json.dumps(item, ensure_ascii=False)]
+                 for i, item in enumerate(data[section])]  # fmt: skip
+    return rows
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+def delete_account():
+    """Delete my account: personal information goes, anonymous statistics stay."""
+    graduate = current_user.graduate
+    form = EraseForm()
+    if graduate is not None and form.validate_on_submit():
+        done = save_or_show(form, lambda: privacy.erase(graduate, form.password.data) or True)
+        if done:
+            logout_user()
+            session.clear()
+            flash(_("Your account and personal information have been deleted."), "info")
+            return redirect(url_for("public.index"))
+    return render_template("graduate/delete.html", form=form)

@@ -58,6 +58,7 @@ class Action(StrEnum):
     PRODUCE = "produce"
     NO_DEAL = "no_deal"
     CLOSE = "close"
+    ERASE = "erase"
 
 
 OUTCOMES = frozenset({S.HIRED, S.RETAINED, S.SIGNED, S.FUNDS_ARRIVED, S.IN_PRODUCTION, S.NO_DEAL})
@@ -87,6 +88,8 @@ TRANSITIONS: dict[Action, tuple[frozenset, frozenset, LeadStatus | None]] = {
         S.NO_DEAL,
     ),
     Action.CLOSE: (BOTH, OUTCOMES | ENDED_WITHOUT_CONTACT, S.CLOSED),
+    # A side deleted its account: whatever was open ends here (system only).
+    Action.ERASE: (BOTH, frozenset(set(S) - {S.SUGGESTED, S.DISMISSED, S.CLOSED}), S.CLOSED),
 }
 
 #: Which fields each side shares once it consents, and what for (shown before consent).
@@ -473,3 +476,11 @@ def confirm_outcome(lead: Lead, actor: User) -> Lead:
 def outcome_confirmed(lead: Lead) -> bool:
     """Both sides confirmed the outcome (unconfirmed outcomes are shown as such)."""
     return lead.offer_confirmed_at is not None and lead.seeker_confirmed_at is not None
+
+
+def end_for_erasure(lead: Lead) -> None:
+    """A side deleted its account: an open lead closes, noting why (system step)."""
+    if allowed(lead, Action.ERASE):
+        _move(lead, Action.ERASE, None, "a side deleted their account")
+        lead.closing_note = "一方已注销账号"
+        lead.closed_at = now()
