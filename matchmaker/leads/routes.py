@@ -157,10 +157,9 @@ def show(lead_id: int):
     party = intro.party_of(lead, current_user)
     contacts = _contacts(lead)
     db.session.commit()  # the contact views just logged
-    consent_open = (
-        party is not None
-        and lead.status is LeadStatus.INTRODUCED
-        and not any(c.party is party for c in lead.consents)
+    consent_open = party is not None and (
+        (lead.status is LeadStatus.INTRODUCED and not any(c.party is party for c in lead.consents))
+        or intro.needs_renewal(lead, party)
     )
     return render_template(
         "leads/show.html",

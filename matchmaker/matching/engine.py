@@ -55,6 +55,7 @@ class Side:
         self.active = np.ones(len(self.ids), bool) if active is None else np.asarray(active, bool)
         self._postings: sp.csr_matrix | None = None
         self._position: dict[int, int] | None = None
+        self._inactive: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -65,6 +66,13 @@ class Side:
         if self._postings is None:
             self._postings = self.vectors.T.tocsr()
         return self._postings
+
+    @property
+    def inactive(self) -> np.ndarray:
+        """Rows of the candidates that are not active (a side is read-only once made)."""
+        if self._inactive is None:
+            self._inactive = np.flatnonzero(~self.active)
+        return self._inactive
 
     @property
     def position(self) -> dict[int, int]:
@@ -114,14 +122,14 @@ class Matcher:
         table = FacetTable([facets])
         blend = _Blend(self.kind, table, side.facets, query_is_need)
         rough = blend.rough(_ONE, topk.rough_text_scores(vector, side.postings)[None, :])[0]
-        rough[~side.active] = topk.NEVER
+        rough[side.inactive] = topk.NEVER
         for ident in exclude:
             position = side.position.get(int(ident))
             if position is not None:
                 rough[position] = topk.NEVER
 
         def exact(positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            text = topk.pair_text(vector, np.zeros_like(positions), side.vectors, positions)
+            text = topk.query_pair_text(vector, side.vectors, positions)
             return blend.exact(np.zeros_like(positions), positions, text), text
 
         slack = blend.slope * topk.text_error(vector.nnz)
@@ -129,9 +137,20 @@ class Matcher:
         values = rules.pair_values(
             self.kind, table, np.zeros_like(positions), side.facets, positions, query_is_need
         )
+        terms = self._terms_of(vector, side.vectors[positions])
         return [
-            self._match(vector, side, p, score, t, {name: v[i] for name, v in values.items()})
-            for i, (p, score, t) in enumerate(zip(positions, scores, text, strict=True))
+            Match(
+                int(side.ids[p]),
+                float(scores[i]),
+                float(text[i]),
+                {
+                    "text": round(float(text[i]), 4),
+                    "terms": terms[i],
+                    "rules": {name: rules.verdict(v[i]) for name, v in values.items()},
+                    "weights": rules.WEIGHTS[self.kind],
+                },
+            )
+            for i, p in enumerate(positions)
         ]
 
     def scores(
@@ -205,15 +224,6 @@ class Matcher:
             scorer, min_score, chunk,
         )  # fmt: skip
 
-    def _match(self, vector, side, position, score, text, values) -> Match:
-        explanation = {
-            "text": round(float(text), 4),
-            "terms": self.shared_terms(vector, side.vectors[position]),
-            "rules": {name: rules.verdict(v) for name, v in values.items()},
-            "weights": rules.WEIGHTS[self.kind],
-        }
-        return Match(int(side.ids[position]), float(score), float(text), explanation)
-
     def shared_terms(self, a: sp.csr_matrix, b: sp.csr_matrix, limit: int = TOP_TERMS) -> list:
         """The features both vectors share that weigh most in their cosine, words first."""
         product = a.multiply(b).tocoo()
@@ -226,6 +236,23 @@ class Matcher:
             entry = [self.model.term(feature), round(float(product.data[i]), 4)]
             (words if self.model.is_word_feature(feature) else grams).append(entry)
         return (words + grams)[:limit]
+
+    def _terms_of(self, vector: sp.csr_matrix, rows: sp.csr_matrix, limit: int = TOP_TERMS):
+        """``shared_terms(vector, row)`` for every row of ``rows``, in one go."""
+        owner = np.repeat(np.arange(rows.shape[0]), np.diff(rows.indptr))
+        at = np.minimum(np.searchsorted(vector.indices, rows.indices), vector.nnz - 1)
+        shared = vector.indices[at] == rows.indices
+        column, owner = rows.indices[shared], owner[shared]
+        weight = rows.data[shared] * vector.data[at[shared]]  # float32, as ``multiply``
+        is_gram = column >= len(self.model.word_vocabulary_)
+        order = np.lexsort((column, -weight, is_gram, owner))
+        terms: list[list] = [[] for _ in range(rows.shape[0])]
+        for row, feature, value in zip(
+            owner[order].tolist(), column[order].tolist(), weight[order].tolist(), strict=True
+        ):
+            if len(terms[row]) < limit:
+                terms[row].append([self.model.term(feature), round(value, 4)])
+        return terms
 
 
 _ONE = np.zeros(1, dtype=np.int64)

@@ -37,6 +37,9 @@ PASS, FAIL, UNKNOWN = 1.0, 0.0, 0.5
 #: Rules that compare two sets of ids, and the ``FacetTable`` column each reads.
 SET_RULES = {"sector": "sectors", "region": "places"}
 
+#: Tables up to this size keep the base rows of ``structured_block`` (a few per table).
+CACHED_ROWS_UP_TO = 500_000
+
 #: Text similarity from which the rules count in full (see ``blend``).
 TEXT_SUPPORT = 0.15
 
@@ -75,6 +78,8 @@ class FacetTable:
         high = [np.nan if f.amount[1] is None else f.amount[1] for f in facets]
         self.amount_low = np.array(low, dtype=np.float64)
         self.amount_high = np.array(high, dtype=np.float64)
+        #: Rule rows worked out once per query value (e.g. per degree level), float32.
+        self.cache: dict = {}
 
 
 class _SetColumn:
@@ -246,43 +251,55 @@ def structured_block(
 ) -> np.ndarray:
     """``Σ w_rule · value`` for queries ``rows`` against every candidate, float32.
 
-    Within 1e-6 of the float64 sum; ``pair_values`` gives the exact values.
+    Within 1e-6 of the float64 sum; ``pair_values`` gives the exact values. Each row
+    starts from a base row shared by all queries with the same degree level and the same
+    known sets (worked out once per table), then the pairs sharing an id pass.
     """
     weights = WEIGHTS[kind]
     out = np.empty((len(rows), table.size), dtype=np.float32)
-    unknown = UNKNOWN * (weights["sector"] + weights["region"])
-    if kind == "talent":
-        levels = queries.level[rows]
-        for level in np.unique(levels):
-            value = _degree(None if level < 0 else int(level), table.level, query_is_need)
-            out[levels == level] = unknown + weights["degree"] * value
-    else:
+    known = [getattr(queries, column).known[rows] for column in SET_RULES.values()]
+    level = queries.level[rows] if kind == "talent" else np.full(len(rows), -1)
+    keys = (level.astype(np.int64) + 1) * 4 + known[0] * 2 + known[1]
+    for key in np.unique(keys):
+        out[keys == key] = _base_row(
+            kind, table, query_is_need, int(key) // 4 - 1, bool(key & 2), bool(key & 1)
+        )
+    if kind != "talent":
         value = _amount_pairs(
             queries.amount_low[rows, None],
             queries.amount_high[rows, None],
             table.amount_low[None, :],
             table.amount_high[None, :],
         )
-        np.multiply(value, weights["amount"], out=out, casting="unsafe")
-        out += unknown
+        out += (weights["amount"] * value).astype(np.float32)
+    flat = out.reshape(-1)
     for name, column in SET_RULES.items():
-        _set_rule_block(out, weights[name], getattr(queries, column), rows, getattr(table, column))
+        query, element = getattr(queries, column).row_sets(rows)
+        which, position = getattr(table, column).rows_holding(element)
+        cells = query[which] * table.size + position
+        # assignment, not +=: a pair sharing two elements passes once
+        flat[cells] = flat[cells] + np.float32((PASS - FAIL) * weights[name])
     return out
 
 
-def _set_rule_block(out, weight: float, mine: _SetColumn, rows, theirs: _SetColumn) -> None:
-    """Turn the ``unknown`` value of a set rule into pass/fail where both sides are known."""
-    known = np.flatnonzero(mine.known[rows])
-    fail = np.float32((UNKNOWN - FAIL) * weight) * theirs.known
-    if known.size == len(rows):
-        out -= fail
-    elif known.size:
-        out[known] -= fail
-    query, element = mine.row_sets(rows)
-    which, position = theirs.rows_holding(element)
-    query = query[which]
-    # assignment, not +=: a pair sharing two elements still passes once
-    out[query, position] = out[query, position] + np.float32((PASS - FAIL) * weight)
+def _base_row(kind, table: FacetTable, query_is_need: bool, level, sectors, places):
+    """Σ w · value of the rules before overlaps: the set rules fail where both sides are
+    known (a pair sharing an id is raised to pass afterwards), degree by level."""
+    key = ("base", kind, query_is_need, level, sectors, places)
+    row = table.cache.get(key)
+    if row is None:
+        weights = WEIGHTS[kind]
+        row = np.zeros(table.size)
+        for (name, column), known in zip(SET_RULES.items(), (sectors, places), strict=True):
+            theirs = getattr(table, column).known
+            row += weights[name] * np.where(theirs & known, FAIL, UNKNOWN)
+        if kind == "talent":
+            degree = _degree(None if level < 0 else level, table.level, query_is_need)
+            row += weights["degree"] * degree
+        row = row.astype(np.float32)
+        if table.size <= CACHED_ROWS_UP_TO:
+            table.cache[key] = row
+    return row
 
 
 def blend(kind: str, text: np.ndarray, values: dict[str, np.ndarray]) -> np.ndarray:

@@ -15,8 +15,8 @@ when a block of queries is ranked at once (products of whole matrices).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple, Protocol
 
@@ -30,10 +30,10 @@ NEVER = -np.inf
 BLOCKS_PER_K = 4
 #: A feature is scored densely when (queries having it) × (candidates having it), as
 #: shares, reaches this: a dense product costs about 1/150 of a sparse one per pair.
-DENSE_GAIN = 0.006
-MAX_DENSE_FEATURES = 512
-DENSE_BYTES = 48 * 2**20
-BLOCK_CELLS = 2_000_000  # query × candidate scores held at once per thread (12 bytes each)
+DENSE_GAIN = 0.0008
+MAX_DENSE_FEATURES = 1024
+DENSE_BYTES = 24 * 2**20
+BLOCK_CELLS = 1_500_000  # query × candidate scores held at once per thread
 THREADS = 2  # blocks ranked at once; their BLAS products take turns (see ``BlockText``)
 
 
@@ -96,13 +96,10 @@ def on_grid(vectors) -> sp.csr_matrix:
 
 def text_scores(vector: sp.csr_matrix, postings: sp.csr_matrix) -> np.ndarray:
     """Exact text score (float64) of one on-grid query row against every candidate."""
-    n = postings.shape[1]
     if vector.nnz == 0:
-        return np.zeros(n)
+        return np.zeros(postings.shape[1])
     rows = postings[vector.indices]
-    weights = np.repeat(vector.data.astype(np.float64), np.diff(rows.indptr))
-    weights *= rows.data
-    return np.bincount(rows.indices, weights=weights, minlength=n)
+    return np.asarray(rows.T @ vector.data.astype(np.float64), dtype=np.float64).ravel()
 
 
 def rough_text_scores(vector: sp.csr_matrix, postings: sp.csr_matrix) -> np.ndarray:
@@ -113,13 +110,16 @@ def rough_text_scores(vector: sp.csr_matrix, postings: sp.csr_matrix) -> np.ndar
     return np.asarray(rows.T @ vector.data, dtype=np.float32).ravel()
 
 
-def pair_text(a: sp.csr_matrix, a_rows, b: sp.csr_matrix, b_rows) -> np.ndarray:
-    """Exact text scores of the pairs (row ``a_rows[i]`` of a, row ``b_rows[i]`` of b)."""
-    if len(a_rows) == 0:
-        return np.zeros(0)
-    left = a[a_rows].astype(np.float64)
-    right = b[b_rows].astype(np.float64)
-    return np.asarray(left.multiply(right).sum(axis=1), dtype=np.float64).ravel()
+def query_pair_text(vector: sp.csr_matrix, candidates: sp.csr_matrix, positions) -> np.ndarray:
+    """Exact text scores of one on-grid query row against the candidate rows ``positions``."""
+    rows = candidates[positions]
+    if vector.nnz == 0 or rows.nnz == 0:
+        return np.zeros(len(positions))
+    owner = np.repeat(np.arange(len(positions)), np.diff(rows.indptr))
+    at = np.minimum(np.searchsorted(vector.indices, rows.indices), vector.nnz - 1)
+    shared = vector.indices[at] == rows.indices
+    weights = rows.data[shared].astype(np.float64) * vector.data[at[shared]]
+    return np.bincount(owner[shared], weights=weights, minlength=len(positions))
 
 
 def text_error(nnz: int) -> float:
@@ -139,11 +139,17 @@ class BlockText:
 
     Features that many queries and many candidates share go through one dense float32
     product (BLAS); the rest through a sparse float64 product with the side's posting
-    lists, whose sums are exact. The exact score of a pair adds the dense part again in
-    float64 to the sparse part.
+    lists, whose sums are exact. The exact score of a pair adds its dense part again,
+    in float64, to its sparse part.
     """
 
-    def __init__(self, queries: sp.csr_matrix, postings: sp.csr_matrix, gain: float = DENSE_GAIN):
+    def __init__(
+        self,
+        queries: sp.csr_matrix,
+        candidates: sp.csr_matrix,
+        postings: sp.csr_matrix,
+        gain: float = DENSE_GAIN,
+    ):
         n_features, n_candidates = postings.shape
         q_share = np.bincount(queries.indices, minlength=n_features) / max(1, queries.shape[0])
         c_share = np.diff(postings.indptr) / max(1, n_candidates)
@@ -151,36 +157,63 @@ class BlockText:
         cap = min(MAX_DENSE_FEATURES, DENSE_BYTES // (4 * max(1, n_candidates)))
         best = np.argsort(-value, kind="stable")[:cap]
         self.dense_features = np.sort(best[value[best] >= gain])
-        self.is_dense = np.zeros(n_features, dtype=bool)
-        self.is_dense[self.dense_features] = True
+        self.column = np.full(n_features, -1, dtype=np.int64)  # feature → dense column
+        self.column[self.dense_features] = np.arange(self.dense_features.size)
         self.dense = postings[self.dense_features].toarray()  # features × candidates
-        self.dense_rows = np.ascontiguousarray(self.dense.T)  # candidates × features
         sparse = postings.astype(np.float64)
-        sparse.data[np.repeat(self.is_dense, np.diff(sparse.indptr))] = 0.0
+        sparse.data[np.repeat(self.column >= 0, np.diff(sparse.indptr))] = 0.0
         sparse.eliminate_zeros()
         self.sparse = sparse
+        self.candidates = candidates
         # one BLAS product at a time: BLAS spreads each over every core already, and two
         # at once from two threads oversubscribe the cores (measured 2x slower)
         self.lock = threading.Lock()
+        self.local = threading.local()
 
     def __call__(self, block: sp.csr_matrix) -> tuple[np.ndarray, Callable]:
         """Rough float32 scores of ``block`` against every candidate, and a function
         giving the exact scores of pairs (row of block, candidate)."""
+        n, width = block.shape[0], self.dense.shape[1]
         dense = block[:, self.dense_features].toarray()
-        tail = block.astype(np.float64)
-        tail.data[self.is_dense[tail.indices]] = 0.0
-        tail.eliminate_zeros()
-        exact_tail = (tail @ self.sparse).toarray()
         with self.lock:
             rough = dense @ self.dense
-        rough += exact_tail
+        tail = block.astype(np.float64)
+        tail.data[self.column[tail.indices] >= 0] = 0.0
+        tail.eliminate_zeros()
+        sparse = (tail @ self.sparse).tocsr()
+        cells = np.repeat(np.arange(n, dtype=np.int64) * width, np.diff(sparse.indptr))
+        cells += sparse.indices
+        rough.reshape(-1)[cells] += sparse.data  # each cell once: no lost update
 
         def exact(rows: np.ndarray, candidates: np.ndarray) -> np.ndarray:
-            left = dense[rows].astype(np.float64)
-            right = self.dense_rows[candidates].astype(np.float64)
-            return np.einsum("ij,ij->i", left, right) + exact_tail[rows, candidates]
+            return self._dense_part(dense, rows, candidates) + self._sparse_part(
+                cells, sparse.data, rows * width + candidates, n * width
+            )
 
         return rough, exact
+
+    def _dense_part(self, dense: np.ndarray, rows: np.ndarray, candidates: np.ndarray):
+        """Exact Σ q·c over the dense features, per pair, from the candidates' rows."""
+        found = self.candidates[candidates]
+        pair = np.repeat(np.arange(len(rows)), np.diff(found.indptr))
+        column = self.column[found.indices]
+        kept = column >= 0
+        pair, column = pair[kept], column[kept]
+        weights = found.data[kept].astype(np.float64) * dense[rows[pair], column]
+        return np.bincount(pair, weights=weights, minlength=len(rows))
+
+    def _sparse_part(self, cells, values, wanted, size: int) -> np.ndarray:
+        """The sparse product's values at the ``wanted`` cells (0 where it has none)."""
+        slots = getattr(self.local, "slots", None)
+        if slots is None or slots.size < size:
+            slots = self.local.slots = np.full(size, -1, dtype=np.int64)
+        slots[wanted] = np.arange(len(wanted))
+        found = slots[cells]
+        hit = found >= 0
+        out = np.zeros(len(wanted))
+        out[found[hit]] = values[hit]
+        slots[wanted] = -1  # left clean for the next block
+        return out
 
 
 def top_many(
@@ -213,7 +246,7 @@ def top_many(
     )
     if n == 0 or k == 0:
         return result
-    texts = BlockText(queries, postings)
+    texts = BlockText(queries, candidates, postings)
     inactive = np.flatnonzero(~active)
     size = block or max(8, min(1024, BLOCK_CELLS // max(1, n_candidates)))
 

@@ -286,11 +286,20 @@ def defer(lead: Lead, actor: User, until: date, note: str = "") -> Lead:
 def consent(lead: Lead, actor: User, agree: bool, notice_version: str) -> Lead:
     """A side agrees (or declines) to share its contact details for this introduction."""
     party = _require_side(actor, lead)
-    if lead.status is not S.INTRODUCED:
+    record = _consent_of(lead, party)
+    renewing = (
+        lead.status in IN_CONTACT
+        and record is not None
+        and record.decision is ConsentDecision.GRANTED
+        and record.notice_version != NOTICE_VERSION
+    )
+    if lead.status is not S.INTRODUCED and not renewing:
         raise DomainError("transition_not_allowed", status=lead.status.value, action="consent")
     if notice_version != NOTICE_VERSION:
         raise DomainError("notice_changed")
-    record = _consent_of(lead, party) or Consent(lead=lead, user_id=actor.id, party=party)
+    if renewing:
+        return _renew(lead, actor, record, agree)
+    record = record or Consent(lead=lead, user_id=actor.id, party=party)
     record.decision = ConsentDecision.GRANTED if agree else ConsentDecision.DECLINED
     record.fields = list(SHARED_FIELDS[party])
     record.purpose = PURPOSE[lead.kind]
@@ -310,6 +319,28 @@ def consent(lead: Lead, actor: User, agree: bool, notice_version: str) -> Lead:
     else:
         _note_event(lead, actor, f"consent:{party.value}")
     return lead
+
+
+def _renew(lead: Lead, actor: User, record: Consent, agree: bool) -> Lead:
+    """The notice changed after a consent: the side is asked again, and may say no."""
+    record.decided_at = now()
+    if agree:
+        record.notice_version = NOTICE_VERSION
+    else:
+        record.decision, record.withdrawn_at = ConsentDecision.WITHDRAWN, now()
+    _note_event(lead, actor, f"consent renewed:{record.party.value}:{agree}")
+    return lead
+
+
+def needs_renewal(lead: Lead, party: ConsentParty) -> bool:
+    """A granted consent given under an older notice must be asked for again."""
+    record = _consent_of(lead, party)
+    return (
+        record is not None
+        and record.decision is ConsentDecision.GRANTED
+        and record.withdrawn_at is None
+        and record.notice_version != NOTICE_VERSION
+    )
 
 
 def _consent_of(lead: Lead, party: ConsentParty) -> Consent | None:
@@ -345,6 +376,7 @@ def contact_shared(lead: Lead, party: ConsentParty) -> bool:
         and record is not None
         and record.decision is ConsentDecision.GRANTED
         and record.withdrawn_at is None
+        and record.notice_version == NOTICE_VERSION  # a changed notice asks again
     )
 
 

@@ -284,3 +284,16 @@ def test_age_leads_command_is_safe_to_repeat(talent, runner):
     assert "0 introduction(s) lapsed." in runner.invoke(args=["age-leads"]).output
     db.session.refresh(lead)
     assert lead.status is S.LAPSED
+
+
+def test_a_changed_notice_asks_again(talent, monkeypatch):
+    lead, graduate, employer, deputy = talent
+    _connect(lead, graduate, employer, deputy)
+    monkeypatch.setattr(intro, "NOTICE_VERSION", "2027-01")
+    assert not intro.contact_shared(lead, ConsentParty.GRADUATE)
+    assert intro.needs_renewal(lead, ConsentParty.GRADUATE)
+    intro.consent(lead, graduate, True, "2027-01")
+    assert intro.contact_shared(lead, ConsentParty.GRADUATE)
+    assert lead.status is S.CONNECTED
+    intro.consent(lead, employer, False, "2027-01")
+    assert not intro.contact_shared(lead, ConsentParty.EMPLOYER)
