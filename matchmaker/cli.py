@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from .extensions import db
 from .models import User
-from .services import accounts, demo, introductions, match_store, matching
+from .services import accounts, demo, introductions, match_store, matching, privacy
 from .services.errors import DomainError
 
 
@@ -18,6 +18,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(rebuild_matches)
     app.cli.add_command(age_leads)
+    app.cli.add_command(sweep_inactive)
 
 
 def _report(created: dict[str, int]) -> None:
@@ -100,3 +101,11 @@ def age_leads():
     lapsed = introductions.lapse_overdue()
     db.session.commit()
     click.echo(f"{lapsed} introduction(s) lapsed.")
+
+
+@click.command("sweep-inactive")
+def sweep_inactive():
+    """Notify graduates inactive for 24 months; anonymise them 30 days later (repeatable)."""
+    counts = privacy.sweep_inactive()
+    db.session.commit()
+    click.echo(f"{counts['notified']} notified, {counts['anonymised']} anonymised.")

@@ -439,6 +439,8 @@ class Graduate(Matchable, db.Model):
     phone: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(254))
     open_to_matching: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set when the graduate was told that an inactive profile will be anonymised.
+    inactive_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = created_column()
     updated_at: Mapped[datetime] = updated_column()
 

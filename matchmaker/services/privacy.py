@@ -9,12 +9,12 @@ statistics, consents end and open leads are closed.
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import ContactView, Graduate, Lead, LeadStatus, User
+from ..models import ContactView, Graduate, Lead, LeadStatus, Notification, User
 from ..passwords import hash_password, verify_password
 from . import audit
 from .errors import DomainError
@@ -122,3 +122,39 @@ def _close_account(user: User) -> None:
     user.password_hash = hash_password(secrets.token_urlsafe(24))
     user.session_token = secrets.token_hex(16)
     user.active = False
+
+
+INACTIVE_AFTER = timedelta(days=730)  # 24 months without signing in or editing
+GRACE = timedelta(days=30)
+
+
+def _last_active(graduate: Graduate) -> datetime:
+    # Sign-ins and creation, not ``updated_at``: the system itself writes to profiles
+    # (tokens, notices), which says nothing about the person.
+    moments = [graduate.created_at]
+    if graduate.user is not None and graduate.user.last_login_at is not None:
+        moments.append(graduate.user.last_login_at)
+    return max(moments)
+
+
+def sweep_inactive(now: datetime | None = None) -> dict[str, int]:
+    """Flag and notify profiles inactive for 24 months; anonymise those still inactive
+    30 days after the notice. Safe to run again and again."""
+    now = now or datetime.now(UTC)
+    counts = {"notified": 0, "anonymised": 0}
+    candidates = db.session.scalars(select(Graduate).where(Graduate.name != ERASED_NAME))
+    for graduate in candidates:
+        idle = now - _last_active(graduate) >= INACTIVE_AFTER
+        notified = graduate.inactive_notified_at
+        if not idle:
+            graduate.inactive_notified_at = None  # came back: the clock starts again
+        elif notified is None:
+            graduate.inactive_notified_at = now
+            if graduate.user is not None:
+                db.session.add(Notification(user_id=graduate.user.id, kind="inactive"))
+            counts["notified"] += 1
+        elif now - notified >= GRACE:
+            scrub(graduate)
+            audit.record(None, "inactive_anonymised", f"graduate:{graduate.id}")
+            counts["anonymised"] += 1
+    return counts

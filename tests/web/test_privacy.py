@@ -61,3 +61,26 @@ def test_deleting_the_account_scrubs_keeps_statistics_and_closes_leads(web_app, 
     assert client.get("/graduate/").status_code == 302  # signed out
     assert _sign_in(web_app, graduate).get("/graduate/").status_code == 302
     assert db.session.scalar(select(func.count(ContactView.id))) == 0
+
+
+def test_inactive_profiles_are_notified_then_anonymised(runner, make_user):
+    from datetime import UTC, datetime, timedelta
+
+    from matchmaker.models import Notification, Role
+
+    user = make_user(Role.GRADUATE)
+    graduate = user.graduate
+    old = datetime.now(UTC) - timedelta(days=800)
+    graduate.created_at = graduate.updated_at = old
+    user.last_login_at = old
+    db.session.commit()
+    assert "1 notified, 0 anonymised" in runner.invoke(args=["sweep-inactive"]).output
+    assert "0 notified, 0 anonymised" in runner.invoke(args=["sweep-inactive"]).output
+    notice = db.session.scalar(select(Notification).where(Notification.user_id == user.id))
+    assert notice.kind == "inactive"
+    graduate.inactive_notified_at = datetime.now(UTC) - timedelta(days=31)
+    db.session.commit()
+    assert "0 notified, 1 anonymised" in runner.invoke(args=["sweep-inactive"]).output
+    db.session.expire_all()
+    assert db.session.get(Graduate, graduate.id).name == "已注销"
+    assert "0 notified, 0 anonymised" in runner.invoke(args=["sweep-inactive"]).output
