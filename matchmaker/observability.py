@@ -12,7 +12,7 @@ import re
 import time
 import uuid
 
-from flask import Flask, g, request
+from flask import Flask, g, render_template, request
 from flask_login import current_user
 
 SANE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -54,6 +54,14 @@ def register(app: Flask) -> None:
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if SANE_ID.match(incoming) else uuid.uuid4().hex[:16]
         g.started = time.perf_counter()
+
+    @app.before_request
+    def refuse_nul_characters():
+        """NUL never belongs in text (PostgreSQL cannot even store it): refuse, clearly."""
+        values = [*request.args.values(), *request.form.values()]
+        if any("\x00" in value for value in values):
+            return render_template("errors/error.html", code=400, reason="nul"), 400
+        return None
 
     @app.after_request
     def log_request(response):

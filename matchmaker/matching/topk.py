@@ -206,7 +206,7 @@ class BlockText:
         """The sparse product's values at the ``wanted`` cells (0 where it has none)."""
         slots = getattr(self.local, "slots", None)
         if slots is None or slots.size < size:
-            slots = self.local.slots = np.full(size, -1, dtype=np.int64)
+            slots = self.local.slots = np.full(size, -1, dtype=np.int32)
         slots[wanted] = np.arange(len(wanted))
         found = slots[cells]
         hit = found >= 0

@@ -28,3 +28,17 @@ def test_forbidden_page_explains_itself(client, auth):
 
 def test_health_check(client):
     assert client.get("/healthz").json == {"status": "ok"}
+
+
+def test_debug_is_off_unless_asked_for(tmp_path, monkeypatch):
+    from matchmaker import create_app
+
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite3"})
+    assert app.debug is False and app.config["PROPAGATE_EXCEPTIONS"] is None
+
+
+def test_nul_characters_get_a_clear_400(client, reference):
+    response = client.get("/auth/login?next=a%00b")
+    assert response.status_code == 400
+    assert "NUL" in response.text
