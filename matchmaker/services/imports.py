@@ -482,9 +482,7 @@ def _create(kind: str, values: dict, passwords: dict):
 
 
 def _refresh_suggestions(records: list) -> None:
-    """Imported needs and profiles get their suggestions like typed ones."""
+    """Imported needs and profiles get their suggestions like typed ones (in one batch)."""
     from . import matching
 
-    for record in records:
-        if isinstance(record, TalentNeed | Graduate):
-            matching.refresh(record)
+    matching.refresh_many([r for r in records if isinstance(r, TalentNeed | Graduate)])

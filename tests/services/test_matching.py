@@ -201,3 +201,27 @@ def test_empty_texts_give_no_matches_not_errors(firm, make_user, reference):
     assert isinstance(graduate, Graduate)
     need = _need(firm, reference, title="和", description="的")
     assert isinstance(need, TalentNeed)
+
+
+def test_a_batch_refresh_equals_a_rebuild(app, firm, make_user, reference):
+    app.config["MATCH_TOP_K"] = 2
+    app.config["MATCH_MIN_SCORE"] = 0.05
+    for major in ("园艺", "园林技术", "电子商务"):
+        _graduate(make_user, reference, major=major, skills=major)
+    _need(firm, reference)
+    matching.rebuild(refit=True)
+    db.session.commit()
+    new = [
+        TalentNeed(enterprise_id=firm.id, title=title, description=f"{title}，鄢陵花木企业。",
+                   sector_id=reference.sector("horticulture").id,
+                   region_id=reference.region("河南省/许昌市/鄢陵县/陈化店镇").id)
+        for title in ("园林设计师", "电商运营", "园艺技术员")
+    ]  # fmt: skip
+    db.session.add_all(new)
+    db.session.flush()
+    matching.refresh_many(new)
+    db.session.commit()
+    batch = _leads()
+    matching.rebuild(refit=False)
+    db.session.commit()
+    assert _leads() == batch and batch
