@@ -31,6 +31,7 @@ def test_bad_row_then_fixed_file(browser, live_server, make_user):
     page.fill("input[name=email]", staff.email)
     page.fill("input[name=password]", PASSWORD)
     page.click("form.form button[type=submit]")
+    page.wait_for_load_state()
 
     page.goto(live_server + "/imports/")
     page.select_option("select[name=kind]", "enterprises")
@@ -39,7 +40,7 @@ def test_bad_row_then_fixed_file(browser, live_server, make_user):
         "input[name=file]", {"name": "名册.csv", "mimeType": "text/csv", "buffer": bad}
     )
     page.click("form.form button[type=submit]")
-    assert "发现 1 处问题" in page.content()
+    page.wait_for_selector("text=发现 1 处问题")
     assert "统一社会信用代码无效" in page.content()
     assert page.locator("text=确认导入").count() == 0
     assert db.session.scalar(select(func.count(Enterprise.id))) == 0
@@ -49,9 +50,9 @@ def test_bad_row_then_fixed_file(browser, live_server, make_user):
         "input[name=file]", {"name": "名册.csv", "mimeType": "text/csv", "buffer": good}
     )
     page.click("form.form button[type=submit]")
-    assert "新增 2 条" in page.content()
+    page.wait_for_selector("text=新增 2 条")
     page.click("text=确认导入")
-    assert "已导入 名册.csv" in page.content()
+    page.wait_for_selector("text=已导入 名册.csv")
     assert db.session.scalar(select(func.count(Enterprise.id))) == 2
     page.goto(live_server + "/imports/history")
     assert "名册.csv" in page.content()

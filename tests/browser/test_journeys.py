@@ -30,15 +30,15 @@ def _tab(browser, base, email=None, width=1280):
 
 def _click_step(page, step):
     page.click(f"form[action*='/{step}'] button[type=submit]")
-    page.wait_for_load_state()
+    page.wait_for_selector(".flash")  # every step answers with a message
 
 
 def _consent(page, base, lead_id):
     page.goto(f"{base}/leads/{lead_id}")
     page.click("text=查看将提供的信息并答复")
-    assert "您同意的内容" in page.content()
+    page.wait_for_selector("text=您同意的内容")
     page.click("input[name=agree]")
-    page.wait_for_load_state()
+    page.wait_for_selector(".flash")
 
 
 def _status(lead_id):
@@ -59,7 +59,7 @@ def test_talent_journey(browser, live_server, make_user, reference):
     firm.select_option("select[name=sector_id]", label="花木/园林")
     firm.select_option("select[name=region_id]", label="许昌市鄢陵县陈化店镇")
     firm.click("form.form button[type=submit]")
-    assert "月季栽培技术员" in firm.content()
+    firm.wait_for_selector("text=月季栽培技术员")
 
     grad = _tab(browser, live_server)
     grad.goto(live_server + "/auth/register")
@@ -69,6 +69,7 @@ def test_talent_journey(browser, live_server, make_user, reference):
     grad.fill("input[name=password]", PASSWORD)
     grad.fill("input[name=confirm]", PASSWORD)
     grad.click("form.form button[type=submit]")
+    grad.wait_for_selector("input[name=school]")
     grad.fill("input[name=name]", "余丹丹")
     grad.fill("input[name=school]", "河南农业大学")
     grad.fill("input[name=major]", "园艺")
@@ -77,7 +78,7 @@ def test_talent_journey(browser, live_server, make_user, reference):
     grad.fill("textarea[name=skills]", "月季栽培, 嫁接育苗, 病虫害防治")
     grad.fill("input[name=phone]", "13937415678")
     grad.click("form.form button[type=submit]")
-    assert "我的资料" in grad.content()
+    grad.wait_for_selector("h1:has-text('我的资料')")
 
     lead = db.session.scalar(select(Lead).where(Lead.status == LeadStatus.SUGGESTED))
     assert lead is not None
@@ -108,6 +109,7 @@ def test_talent_journey(browser, live_server, make_user, reference):
     for page in (grad, firm):
         page.goto(f"{live_server}/leads/{lead.id}")
         page.click("text=我确认此结果")
+        page.wait_for_selector("text=谢谢，结果已确认")
     assert "双方均已确认结果" in _html(grad, live_server, lead.id)
 
     intruder = make_user(Role.ENTERPRISE)
@@ -136,6 +138,7 @@ def test_investment_journey(browser, live_server, make_user, reference):
     inv.fill("input[name=amount_min_wan]", "1000")
     inv.fill("input[name=amount_max_wan]", "8000")
     inv.click("form.form button[type=submit]")
+    inv.wait_for_selector("text=投资玫瑰精油精深加工")
     lead = db.session.scalar(select(Lead).where(Lead.kind == "investment"))
     assert lead is not None
 
