@@ -77,6 +77,21 @@ def toggle_verification(enterprise) -> None:
         flash(_("%(name)s updated.", name=enterprise.name), "success")
 
 
+def commit_or_flash(action, done: str | None = None) -> bool:
+    """Run ``action()`` as the request's unit of work for a page without a form to show
+    errors on: commit and flash ``done``, or roll back and flash why it was refused."""
+    try:
+        action()
+    except DomainError as error:
+        db.session.rollback()
+        flash(describe(error.code, **error.params), "error")
+        return False
+    db.session.commit()
+    if done:
+        flash(done, "success")
+    return True
+
+
 def get_owned_or_404(model, ident: int, owner_check):
     """The row, when it exists and ``owner_check(row)`` is true; else 404 (not 403)."""
     obj = db.session.get(model, ident)

@@ -1,6 +1,6 @@
 """The administrator's area: accounts, stations, sectors, enterprise verification."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
@@ -9,8 +9,7 @@ from ..extensions import db
 from ..forms import ButtonForm
 from ..models import Deputy, Enterprise, Graduate, Role, Sector, Station, TalentNeed, User
 from ..services import accounts, catalogue
-from ..services.errors import DomainError
-from ..web import restrict_to, save_or_show, toggle_verification
+from ..web import commit_or_flash, restrict_to, save_or_show, toggle_verification
 from .forms import DeputyForm, SectorForm, StaffForm, StationForm
 
 bp = Blueprint("admin", __name__)
@@ -59,14 +58,10 @@ def toggle_active(user_id: int):
     """Deactivate or reactivate an account."""
     user = db.get_or_404(User, user_id)
     if ButtonForm().validate_on_submit():
-        try:
-            accounts.set_active(current_user, user, not user.active)
-        except DomainError:
-            db.session.rollback()
-            flash(_("You cannot deactivate your own account."), "error")
-        else:
-            db.session.commit()
-            flash(_("Account %(email)s updated.", email=user.email), "success")
+        commit_or_flash(
+            lambda: accounts.set_active(current_user, user, not user.active),
+            _("Account %(email)s updated.", email=user.email),
+        )
     return redirect(request.referrer if _same_site(request.referrer) else url_for("admin.users"))
 
 

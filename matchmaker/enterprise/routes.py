@@ -8,12 +8,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from ..extensions import db
 from ..forms import options
 from ..models import InvestmentProject, InvestorInterest, Role, TalentNeed
 from ..services import leads, postings, profiles
-from ..services.errors import DomainError
-from ..web import get_owned_or_404, restrict_to, save_or_show
+from ..web import commit_or_flash, get_owned_or_404, restrict_to, save_or_show
 from .forms import CloseForm, EnterpriseForm, InterestForm, NeedForm, ProjectForm
 
 bp = Blueprint("enterprise", __name__)
@@ -176,12 +174,8 @@ def close_posting(kind: str, posting_id: int):
     if not form.validate_on_submit():
         flash(_("Choose how it ended before closing."), "error")
         return redirect(url_for("enterprise.home") + f"#{kind}")
-    try:
-        postings.close_posting(posting, form.outcome.data)
-    except DomainError:
-        db.session.rollback()
-        flash(_("Only an open posting can be closed."), "error")
-    else:
-        db.session.commit()
-        flash(_("Closed: %(title)s", title=posting.title), "success")
+    commit_or_flash(
+        lambda: postings.close_posting(posting, form.outcome.data),
+        _("Closed: %(title)s", title=posting.title),
+    )
     return redirect(url_for("enterprise.home") + f"#{kind}")

@@ -12,12 +12,10 @@ from sqlalchemy import select
 from ..extensions import db
 from ..forms import ButtonForm
 from ..labels import LEAD_STATUS
-from ..messages import describe
 from ..models import ConsentParty, Lead, LeadStatus, Notification, Role
 from ..services import introductions as intro
 from ..services import leads as lead_queries
-from ..services.errors import DomainError
-from ..web import is_safe_next, restrict_to
+from ..web import commit_or_flash, is_safe_next, restrict_to
 from . import forms
 
 bp = Blueprint("leads", __name__)
@@ -185,23 +183,9 @@ def act(lead_id: int, step: str):
         errors = [e for field in form for e in field.errors]
         flash(" ".join(str(e) for e in errors) or _("Check the form and try again."), "error")
     else:
-        if _attempt(lambda: STEPS[step].run(lead, form, current_user)):
+        if commit_or_flash(lambda: STEPS[step].run(lead, form, current_user)):
             flash(_("Done: the lead is now %(status)s.", status=_status(lead)), "success")
     return _back(lead)
-
-
-def _attempt(call, done: str | None = None) -> bool:
-    """Run one service call as the request's unit of work: commit, or roll back and say why."""
-    try:
-        call()
-    except DomainError as error:
-        db.session.rollback()
-        flash(describe(error.code, **error.params), "error")
-        return False
-    db.session.commit()
-    if done:
-        flash(done, "success")
-    return True
 
 
 def _status(lead: Lead) -> str:
@@ -223,7 +207,7 @@ def consent(lead_id: int):
     form = forms.ConsentForm(notice_version=intro.NOTICE_VERSION)
     if form.validate_on_submit():
         agree, version = bool(form.agree.data), form.notice_version.data
-        if _attempt(
+        if commit_or_flash(
             lambda: intro.consent(lead, current_user, agree, version), _("Your answer is recorded.")
         ):
             return redirect(url_for("leads.show", lead_id=lead.id))
@@ -242,7 +226,7 @@ def withdraw_consent(lead_id: int):
     """Take consent back: your contact details disappear from the other side at once."""
     lead = _lead(lead_id)
     if ButtonForm().validate_on_submit():
-        _attempt(
+        commit_or_flash(
             lambda: intro.withdraw_consent(lead, current_user),
             _("Your consent is withdrawn; your contact details are hidden again."),
         )
@@ -254,7 +238,7 @@ def confirm(lead_id: int):
     """A side confirms the recorded outcome of a closed lead."""
     lead = _lead(lead_id)
     if ButtonForm().validate_on_submit():
-        _attempt(
+        commit_or_flash(
             lambda: intro.confirm_outcome(lead, current_user),
             _("Thank you: the outcome is confirmed."),
         )
