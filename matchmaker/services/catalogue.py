@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Enterprise, Region, Sector, Station, User
+from ..models import Enterprise, Region, RegionLevel, Sector, Station, User
 from . import audit
 from .errors import DomainError
 from .lookup import get_or_refuse, sectors_by_ids
@@ -88,3 +88,11 @@ def regions_within(region: Region) -> list[int]:
         frontier = list(db.session.scalars(select(Region.id).where(Region.parent_id.in_(frontier))))
         ids.extend(frontier)
     return ids
+
+
+def station_area(station: Station) -> list[int]:
+    """The regions a station serves: a township station its whole county, any other
+    station its own region, each with everything below."""
+    region = station.region
+    area = region.parent if region.level is RegionLevel.TOWNSHIP else region
+    return regions_within(area)

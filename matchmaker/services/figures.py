@@ -31,7 +31,7 @@ from ..models import (
     TalentNeed,
     User,
 )
-from .catalogue import regions_within
+from .catalogue import regions_within, station_area
 from .leads import age_mark
 
 LOCAL = ZoneInfo("Asia/Shanghai")
@@ -209,13 +209,6 @@ def for_region(region: Region, period: Period) -> Figures:
 def for_station(station: Station, period: Period) -> Figures:
     """Figures of one station: its leads, and the postings and profiles of its area."""
     return compute(station_area(station), [station.id], period)
-
-
-def station_area(station: Station) -> list[int]:
-    """A township station serves its whole county; other stations their own region."""
-    region = station.region
-    area = region.parent if region.level.value == "township" else region
-    return regions_within(area)
 
 
 def breakdown(region: Region, period: Period) -> list[tuple[str, Region | None, Figures]]:

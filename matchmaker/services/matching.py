@@ -102,6 +102,10 @@ class Places:
         rows = db.session.execute(select(Region.id, Region.parent_id, Region.level)).all()
         self.parent = {r.id: r.parent_id for r in rows}
         self.level = {r.id: r.level for r in rows}
+        self.station_at: dict[int, int] = {}  # region id → the first station there
+        stations = db.session.execute(select(Station.id, Station.region_id).order_by(Station.id))
+        for station_id, region_id in stations:
+            self.station_at.setdefault(region_id, station_id)
 
     def lineage(self, region_id: int | None) -> frozenset[int]:
         ids, node = set(), region_id
@@ -286,17 +290,13 @@ def _new_lead(ranking: Ranking, document, is_offer: bool, other_id: int) -> Lead
 def station_for(region_id: int, places: Places) -> int | None:
     """The station a lead belongs to: the nearest one up the region's lineage, else one
     in the same county (a township station serves its county)."""
-    stations = db.session.execute(select(Station.id, Station.region_id).order_by(Station.id))
-    by_region = {}
-    for station_id, station_region in stations:
-        by_region.setdefault(station_region, station_id)
     node = region_id
     while node is not None:
-        if node in by_region:
-            return by_region[node]
+        if node in places.station_at:
+            return places.station_at[node]
         node = places.parent[node]
     county = places.county_of(region_id)
-    for station_region, station_id in by_region.items():
+    for station_region, station_id in places.station_at.items():
         if county is not None and places.county_of(station_region) == county:
             return station_id
     return None

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..forms import ButtonForm
-from ..models import Enterprise, RegionLevel, Role
+from ..models import Enterprise, Role
 from ..services import catalogue
 from ..web import get_owned_or_404, restrict_to, toggle_verification
 
@@ -15,10 +15,7 @@ restrict_to(bp, Role.STAFF)
 
 
 def _station_region_ids() -> list[int]:
-    """The station's county (a township station serves the whole county) and below."""
-    region = current_user.station.region
-    area = region.parent if region.level is RegionLevel.TOWNSHIP else region
-    return catalogue.regions_within(area)
+    return catalogue.station_area(current_user.station)
 
 
 @bp.route("/")
