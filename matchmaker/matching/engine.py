@@ -214,14 +214,20 @@ class Matcher:
         ``positions`` (rows of ``side``, -1 past ``counts``) and ``scores``. With
         ``text_only`` the score is the text similarity alone (for comparisons).
         """
+        from . import kernel  # numba: loaded when first needed
+
         rows = np.flatnonzero(queries.active)
-        if text_only:
-            scorer = topk.TextOnly()
-        else:
-            scorer = _Blend(self.kind, queries.facets, side.facets, queries_are_needs)
+        mode = {"talent": kernel.TALENT, "investment": kernel.INVESTMENT}[self.kind]
+        blend = topk.Blend(
+            kernel.TEXT if text_only else mode,
+            np.array(list(rules.WEIGHTS[self.kind].values()), dtype=np.float64),
+            rules.TEXT_SUPPORT,
+            queries_are_needs,
+            _kernel_facets(queries.facets, side.facets),
+        )
         return topk.top_many(
             queries.vectors, rows, side.vectors, side.postings, side.ids, side.active, k,
-            scorer, min_score, chunk,
+            blend, min_score, chunk,
         )  # fmt: skip
 
     def shared_terms(self, a: sp.csr_matrix, b: sp.csr_matrix, limit: int = TOP_TERMS) -> list:
@@ -253,6 +259,23 @@ class Matcher:
             if len(terms[row]) < limit:
                 terms[row].append([self.model.term(feature), round(value, 4)])
         return terms
+
+
+def _kernel_facets(queries: FacetTable, table: FacetTable) -> tuple:
+    """Both sides' facets as the flat arrays ``kernel.rank_rows`` reads (sets sorted)."""
+    arrays = []
+    for column in rules.SET_RULES.values():
+        for facets in (queries, table):
+            arrays += _sorted_sets(getattr(facets, column))
+    arrays += [queries.level.astype(np.int64), table.level.astype(np.int64)]
+    arrays += [queries.amount_low, queries.amount_high, table.amount_low, table.amount_high]
+    return tuple(arrays)
+
+
+def _sorted_sets(column) -> list[np.ndarray]:
+    """``indptr`` and the values sorted within each row."""
+    owners = np.repeat(np.arange(len(column.indptr) - 1), np.diff(column.indptr))
+    return [column.indptr, column.values[np.lexsort((column.values, owners))]]
 
 
 _ONE = np.zeros(1, dtype=np.int64)

@@ -1,21 +1,19 @@
-"""The best k candidates of a side for many queries at once, by blocks, in bounded memory.
+"""The best k candidates of a side: for one query (``top_one``) and for many (``top_many``).
 
-Two passes. A fast pass scores every pair of a block of queries roughly, in float32: the
-features common on both sides as one dense matrix product (BLAS), the others as a sparse
-product. Per query it keeps every candidate whose rough score is within a proven error
-bound of the k-th best. An exact pass then scores the pairs kept, the way
-``Matcher.rank`` scores them, and orders them by score, then by lower id.
+One query: every candidate is scored roughly in float32 (one sparse product), and the few
+whose rough score is within a proven error bound of the k-th best are scored exactly, the
+way ``Matcher.rank`` scores them, and ordered by score, then by lower id. Many queries:
+the compiled kernel (``kernel``) ranks each query with pruning, on every core.
 
 Exact means reproducible, not just close. Vectors are kept on a grid of ``2**-24`` (see
 ``on_grid``): the product of two weights is then a multiple of ``2**-48`` and any float64
 sum of such products is exact, whatever the order of the additions. A pair gets the same
-text score bit for bit when one query is ranked alone (one posting list at a time) and
-when a block of queries is ranked at once (products of whole matrices).
+text score bit for bit when one query is ranked alone and when many are ranked at once.
 """
 
 from __future__ import annotations
 
-import threading
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple, Protocol
@@ -28,18 +26,6 @@ GRID = float(2**24)
 NEVER = -np.inf
 #: Blocks of the side's candidates whose maxima bound the k-th best score, per k.
 BLOCKS_PER_K = 4
-#: A feature is scored densely when (share of queries having it) × (share of candidates
-#: having it) reaches this. Tuned on 20k × 10k synthetic profiles × needs: 0.004 (320
-#: dense features), 0.002 (450) and 0.0008 (630) took 4.1, 3.3 and 3.1 s; more is capped
-#: by memory (DENSE_BYTES).
-DENSE_GAIN = 0.0008
-MAX_DENSE_FEATURES = 1024
-DENSE_BYTES = 24 * 2**20
-BLOCK_CELLS = 1_500_000  # query × candidate scores held at once per thread
-#: Blocks ranked at once. One: the dense product already runs on every core (BLAS), and
-#: BLAS workers spinning between products take the core from a second Python thread
-#: (measured on 2 cores, 30k × 10k: 4.4 s with one thread, 4.9 s with two).
-THREADS = 1
 
 
 class TopK(NamedTuple):
@@ -67,18 +53,6 @@ class Scorer(Protocol):
     def rough(self, rows: np.ndarray, text: np.ndarray) -> np.ndarray: ...
 
     def exact(self, rows: np.ndarray, positions: np.ndarray, text: np.ndarray) -> np.ndarray: ...
-
-
-class TextOnly:
-    """The text similarity itself as the score (the cosine of the two vectors)."""
-
-    slope = 1.0
-
-    def rough(self, rows: np.ndarray, text: np.ndarray) -> np.ndarray:
-        return text
-
-    def exact(self, rows: np.ndarray, positions: np.ndarray, text: np.ndarray) -> np.ndarray:
-        return text
 
 
 # --- exact text scores ----------------------------------------------------------------------
@@ -139,97 +113,6 @@ def text_error(nnz: int) -> float:
 # --- many queries ---------------------------------------------------------------------------
 
 
-class BlockText:
-    """Text scores of blocks of queries against one side: rough for all, exact for pairs.
-
-    Features that many queries and many candidates share go through one dense float32
-    product (BLAS); the rest through a sparse float64 product with the side's posting
-    lists, whose sums are exact. The exact score of a pair adds its dense part again,
-    in float64, to its sparse part.
-    """
-
-    def __init__(
-        self,
-        queries: sp.csr_matrix,
-        candidates: sp.csr_matrix,
-        postings: sp.csr_matrix,
-        gain: float = DENSE_GAIN,
-    ):
-        n_features, n_candidates = postings.shape
-        q_share = _column_counts(queries, n_features) / max(1, queries.shape[0])
-        c_share = np.diff(postings.indptr) / max(1, n_candidates)
-        value = q_share * c_share
-        cap = min(MAX_DENSE_FEATURES, DENSE_BYTES // (4 * max(1, n_candidates)))
-        best = np.argsort(-value, kind="stable")[:cap]
-        self.dense_features = np.sort(best[value[best] >= gain])
-        self.column = np.full(n_features, -1, dtype=np.int64)  # feature → dense column
-        self.column[self.dense_features] = np.arange(self.dense_features.size)
-        self.dense = postings[self.dense_features].toarray()  # features × candidates
-        sparse = postings.astype(np.float64)
-        sparse.data[np.repeat(self.column >= 0, np.diff(sparse.indptr))] = 0.0
-        sparse.eliminate_zeros()
-        self.sparse = sparse
-        dense_part = candidates.copy()
-        dense_part.data[self.column[dense_part.indices] < 0] = 0.0
-        dense_part.eliminate_zeros()
-        self.candidates = dense_part  # candidates' rows, dense features only
-        # one BLAS product at a time: BLAS spreads each over every core already, and two
-        # at once from two threads oversubscribe the cores (measured 2x slower)
-        self.lock = threading.Lock()
-        self.local = threading.local()
-
-    def __call__(self, block: sp.csr_matrix) -> tuple[np.ndarray, Callable]:
-        """Rough float32 scores of ``block`` against every candidate, and a function
-        giving the exact scores of pairs (row of block, candidate)."""
-        n, width = block.shape[0], self.dense.shape[1]
-        dense = block[:, self.dense_features].toarray()
-        with self.lock:
-            rough = dense @ self.dense
-        tail = block.astype(np.float64)
-        tail.data[self.column[tail.indices] >= 0] = 0.0
-        tail.eliminate_zeros()
-        sparse = (tail @ self.sparse).tocsr()
-        cells = np.repeat(np.arange(n, dtype=np.int64) * width, np.diff(sparse.indptr))
-        cells += sparse.indices
-        rough.reshape(-1)[cells] += sparse.data  # each cell once: no lost update
-
-        def exact(rows: np.ndarray, candidates: np.ndarray) -> np.ndarray:
-            return self._dense_part(dense, rows, candidates) + self._sparse_part(
-                cells, sparse.data, rows * width + candidates, n * width
-            )
-
-        return rough, exact
-
-    def _dense_part(self, dense: np.ndarray, rows: np.ndarray, candidates: np.ndarray):
-        """Exact Σ q·c over the dense features, per pair, from the candidates' rows."""
-        found = self.candidates[candidates]
-        pair = np.repeat(np.arange(len(rows)), np.diff(found.indptr))
-        column = self.column[found.indices]
-        weights = found.data.astype(np.float64) * dense[rows[pair], column]
-        return np.bincount(pair, weights=weights, minlength=len(rows))
-
-    def _sparse_part(self, cells, values, wanted, size: int) -> np.ndarray:
-        """The sparse product's values at the ``wanted`` cells (0 where it has none)."""
-        slots = getattr(self.local, "slots", None)
-        if slots is None or slots.size < size:
-            slots = self.local.slots = np.full(size, -1, dtype=np.int32)
-        slots[wanted] = np.arange(len(wanted))
-        found = slots[cells]
-        hit = found >= 0
-        out = np.zeros(len(wanted))
-        out[found[hit]] = values[hit]
-        slots[wanted] = -1  # left clean for the next block
-        return out
-
-
-def _column_counts(matrix: sp.csr_matrix, width: int, step: int = 4_000_000) -> np.ndarray:
-    """Non-zeros per column, a slice at a time (bincount copies its input to int64)."""
-    counts = np.zeros(width, dtype=np.int64)
-    for start in range(0, matrix.nnz, step):
-        counts += np.bincount(matrix.indices[start : start + step], minlength=width)
-    return counts
-
-
 def top_many(
     queries: sp.csr_matrix,
     rows: np.ndarray,
@@ -238,17 +121,21 @@ def top_many(
     ids: np.ndarray,
     active: np.ndarray,
     k: int,
-    scorer: Scorer,
+    blend: Blend,
     min_score: float = 0.0,
     block: int | None = None,
-    threads: int = THREADS,
+    threads: int | None = None,
 ) -> TopK:
     """The best ``k`` candidates for each query row in ``rows``, exact, ties by lower id.
 
     ``queries`` and ``candidates`` are on-grid rows (``on_grid``), ``postings`` is
     ``candidates.T`` as CSR. A pair counts when the candidate is active, the text score
-    is positive and the final score reaches ``min_score``.
+    is positive and the final score reaches ``min_score``. Blocks of ``block`` queries
+    go to the compiled kernel (``kernel.rank_rows``) on ``threads`` threads (default:
+    every core this process may use).
     """
+    from matchmaker.matching import kernel  # compiled on first use (cached on disk)
+
     rows = np.asarray(rows, dtype=np.int64)
     n, n_candidates = len(rows), candidates.shape[0]
     k = max(0, min(k, n_candidates))
@@ -260,23 +147,20 @@ def top_many(
     )
     if n == 0 or k == 0:
         return result
-    texts = BlockText(queries, candidates, postings)
-    inactive = np.flatnonzero(~active)
-    size = block or max(8, min(1024, BLOCK_CELLS // max(1, n_candidates)))
+    threads = threads or max(1, len(os.sched_getaffinity(0)))
+    size = block or max(64, min(4096, -(-n // (8 * threads))))
+    side = (
+        postings.indptr.astype(np.int64), postings.indices.astype(np.int32), postings.data,
+        np.ascontiguousarray(active, dtype=np.bool_), np.ascontiguousarray(ids, np.int64),
+    )  # fmt: skip
+    q_indptr = queries.indptr.astype(np.int64)
 
     def rank_block(start: int) -> None:
-        part = rows[start : start + size]
-        group = queries[part]
-        rough, exact_text = texts(group)
-        rough = scorer.rough(part, rough)
-        rough[:, inactive] = NEVER
-        slack = scorer.slope * text_error(int(np.diff(group.indptr).max(initial=0)))
-        r, c = shortlist(rough, k, min_score, slack)
-        del rough
-        text = exact_text(r, c)
-        scores = scorer.exact(part[r], c, text)
-        keep = active[c] & (text > 0) & (scores >= min_score)
-        fill(result, start, len(part), r[keep], c[keep], scores[keep], ids)
+        kernel.rank_rows(
+            rows[start : start + size], q_indptr, queries.indices, queries.data, *side,
+            k, float(min_score), blend.mode, blend.weights, blend.support_at,
+            blend.need_query, blend.facets, kernel.DENSE_WALK, *result[1:], start,
+        )  # fmt: skip
 
     starts = range(0, n, size)
     if threads > 1 and len(starts) > 1:
@@ -286,6 +170,20 @@ def top_many(
         for start in starts:
             rank_block(start)
     return result
+
+
+class Blend(NamedTuple):
+    """What the kernel needs to score pairs: ``kernel.TEXT`` or a pairing's blend.
+
+    ``weights`` are (text, sector, region, degree or amount), ``facets`` the flat arrays
+    of both sides (see ``engine._kernel_facets``).
+    """
+
+    mode: int
+    weights: np.ndarray
+    support_at: float
+    need_query: bool
+    facets: tuple
 
 
 def shortlist(rough: np.ndarray, k: int, floor: float, slack: float):
@@ -305,20 +203,6 @@ def shortlist(rough: np.ndarray, k: int, floor: float, slack: float):
     threshold = np.maximum(kth - 2 * slack, floor - slack).astype(rough.dtype)
     cells = np.flatnonzero(rough >= threshold[:, None])
     return cells // m, cells % m
-
-
-def fill(result: TopK, start: int, n: int, r, c, scores, ids: np.ndarray) -> None:
-    """Write the best k of each row (pairs already exact and allowed) into ``result``."""
-    k = result.positions.shape[1]
-    order = np.lexsort((ids[c], -scores, r))
-    r, c, scores = r[order], c[order], scores[order]
-    first = np.searchsorted(r, np.arange(n))
-    rank = np.arange(len(r)) - first[r]
-    keep = rank < k
-    r, c, scores, rank = r[keep] + start, c[keep], scores[keep], rank[keep]
-    result.positions[r, rank] = c
-    result.scores[r, rank] = scores
-    result.counts[start : start + n] = np.bincount(r - start, minlength=n)
 
 
 def top_one(

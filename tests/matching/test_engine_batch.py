@@ -192,3 +192,20 @@ def test_an_empty_side_or_no_active_query_gives_nothing(world):
     assert matcher.rank_many(queries, empty, False) == {}
     asleep = Side(queries.ids, queries.vectors, facets, [False] * len(queries))
     assert matcher.rank_many(asleep, world[True][2], False) == {}
+
+
+@pytest.mark.parametrize("dense_walk", [0, 10**9], ids=["listing touched", "whole array"])
+@pytest.mark.parametrize("kind", ["talent", "investment"])
+def test_both_ways_of_adding_up_scores_give_the_definition(world, monkeypatch, dense_walk, kind):
+    from matchmaker.matching import kernel
+
+    monkeypatch.setattr(kernel, "DENSE_WALK", dense_walk)
+    matcher = Matcher(kind, world["model"])
+    docs, facets, queries = world[False]
+    side = world[True][2]
+    many = matcher.rank_many(queries, side, False, k=6, min_score=0.15)
+    expected = _brute_force(matcher, docs, facets, queries, side, False, k=6)
+    expected = {query: [(i, s) for i, s in pairs if s >= 0.15] for query, pairs in expected.items()}
+    assert many.keys() == expected.keys()
+    for query_id, pairs in expected.items():
+        assert many[query_id] == pairs
