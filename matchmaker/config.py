@@ -49,6 +49,8 @@ def from_environment(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "").strip() or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Progress of background jobs (imports): in Redis when set, so any worker answers.
+        "JOB_STORAGE_URI": os.environ.get("REDIS_URL", "").strip() or "memory://",
         # argon2id at the RFC 9106 "second recommended" profile: 64 MiB, 3 passes,
         # 4 lanes. OWASP ASVS 5.0 asks for at least 19 MiB, 2 passes, 1 lane.
         "ARGON2_TIME_COST": 3,

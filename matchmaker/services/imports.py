@@ -6,6 +6,9 @@ one transaction, and only when the preview found no error: all or nothing. Rows 
 matched to existing records by natural keys (credit code, e-mail or phone, enterprise
 and title), so importing the same file again creates nothing, and a changed row updates
 its record.
+
+A confirmed import runs as a background job (``import_job``) that reports its phases:
+checking the rows again, writing them, then refreshing suggestions.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import secrets
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from sqlalchemy import select
 
@@ -44,6 +48,7 @@ from ..models import (
 )
 from ..passwords import hash_password
 from . import audit
+from .errors import DomainError
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
@@ -88,6 +93,23 @@ class Preview:
 
     def count(self, action: str) -> int:
         return self.actions.count(action)
+
+
+class Reporter(Protocol):
+    """Where long steps report how far they are (``jobs.Progress`` is one)."""
+
+    def phase(self, name: str, total: int = 0) -> None: ...
+    def advance(self, count: int = 1) -> None: ...
+
+
+class Silent:
+    """A reporter nobody reads (imports run outside a job, as in the tests)."""
+
+    def phase(self, name: str, total: int = 0) -> None:
+        """Nothing to report."""
+
+    def advance(self, count: int = 1) -> None:
+        """Nothing to report."""
 
 
 # --- reading files ------------------------------------------------------------------------
@@ -362,11 +384,13 @@ KINDS = {
 # --- preview and apply --------------------------------------------------------------------
 
 
-def preview(kind: str, filename: str, data: bytes) -> Preview:
+def preview(kind: str, filename: str, data: bytes, progress: Reporter | None = None) -> Preview:
     """Read and check a file; nothing is written."""
+    progress = progress or Silent()
     spec = KINDS[kind]
     result = Preview(kind, filename[:200], hashlib.sha256(data).hexdigest())
     table = read_table(filename, data)
+    progress.phase("checking", len(table))
     missing = [c for c in spec.columns if c not in table[0]] if table else list(spec.columns)
     required_missing = [c for c in missing if c in _REQUIRED[kind]]
     if required_missing:
@@ -382,6 +406,7 @@ def preview(kind: str, filename: str, data: bytes) -> Preview:
         seen[key] = number
         result.rows.append(values)
         result.actions.append(_action(kind, values) if all(key) else "create")
+        progress.advance()
     return result
 
 
@@ -431,28 +456,30 @@ def _action(kind: str, values: dict) -> str:
     return "unchanged" if same else "update"
 
 
-def apply(result: Preview, actor: User, progress: Callable[[int], None] | None = None) -> dict:
+def apply(result: Preview, actor: User, progress: Reporter | None = None) -> dict:
     """Write a clean preview: creates and updates in the caller's transaction.
 
-    Returns the counts and, for new deputy accounts, their one-time passwords.
+    Reports the phases ``writing`` (one step per created or updated row) and
+    ``matching`` (one per imported need or profile). Returns the counts and, for new
+    deputy accounts, their one-time passwords.
     """
     if not result.ok:
         raise ImportFileError("not_clean")
+    progress = progress or Silent()
+    rows = [v for v, a in zip(result.rows, result.actions, strict=True) if a != "unchanged"]
+    progress.phase("writing", len(rows))
     passwords = {}
     changed = []
-    for values, action in zip(result.rows, result.actions, strict=True):
-        if action == "unchanged":
-            continue
+    for values in rows:
         record = _existing(result.kind, values)
         if record is None:
             record = _create(result.kind, values, passwords)
         for key, value in _fields(result.kind, values).items():
             setattr(record, key, value)
         changed.append(record)
-        if progress:
-            progress(1)
+        progress.advance()
     db.session.flush()
-    _refresh_suggestions(changed)
+    _refresh_suggestions(changed, progress)
     counts = {a: result.count(a) for a in ("create", "update", "unchanged")}
     db.session.add(
         ImportRecord(
@@ -464,6 +491,29 @@ def apply(result: Preview, actor: User, progress: Callable[[int], None] | None =
     audit.record(actor, "import", result.kind, sha256=result.sha256, **counts)
     db.session.flush()
     return {"counts": counts, "passwords": passwords}
+
+
+def import_job(kind: str, filename: str, data: bytes, actor_id: int):
+    """The background work of a confirmed import, for ``jobs.start``.
+
+    The file is checked again (records may have changed since the preview), then
+    written; the job runner commits it all, or nothing when anything fails. The result
+    is plain data; new deputies' passwords are kept apart, to be shown once.
+    """
+
+    def work(progress) -> dict:
+        actor = db.session.get(User, actor_id)
+        try:
+            result = preview(kind, filename, data, progress)
+            outcome = apply(result, actor, progress)
+        except ImportFileError as error:  # the job reports a refusal by its code
+            raise DomainError(error.code, **error.params) from error
+        if outcome["passwords"]:
+            progress.keep_once(outcome["passwords"])
+        return {"filename": result.filename, "counts": outcome["counts"],
+                "accounts": len(outcome["passwords"])}  # fmt: skip
+
+    return work
 
 
 def _create(kind: str, values: dict, passwords: dict):
@@ -481,8 +531,10 @@ def _create(kind: str, values: dict, passwords: dict):
     return record
 
 
-def _refresh_suggestions(records: list) -> None:
+def _refresh_suggestions(records: list, progress: Reporter) -> None:
     """Imported needs and profiles get their suggestions like typed ones (in one batch)."""
     from . import matching
 
-    matching.refresh_many([r for r in records if isinstance(r, TalentNeed | Graduate)])
+    documents = [r for r in records if isinstance(r, TalentNeed | Graduate)]
+    progress.phase("matching", len(documents))
+    matching.refresh_many(documents, progress=progress.advance)
