@@ -72,6 +72,7 @@ CONTENT_SECURITY_POLICY = {
 def register_security_headers(app: Flask) -> None:
     """CSP (with nonces for any script), no framing, nosniff, referrer policy, and no
     caching of pages that belong to a signed-in person."""
+    from flask import request
     from flask_login import current_user
 
     from .extensions import talisman
@@ -89,7 +90,9 @@ def register_security_headers(app: Flask) -> None:
 
     @app.after_request
     def no_store_for_personal_pages(response):
-        if current_user.is_authenticated:
+        # Static files are nobody's: serving them never loads the user (no database
+        # query, so they arrive even while an import holds SQLite's write lock).
+        if request.endpoint != "static" and current_user.is_authenticated:
             response.headers["Cache-Control"] = "no-store"
         return response
 
