@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from matchmaker.extensions import db
 from matchmaker.models import AuditEvent, Graduate, ImportRecord, Role, TalentNeed
-from matchmaker.services import imports, jobs, matching, postings
+from matchmaker.services import imports, jobs, matching
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
 GRADUATE_HEADER = list(imports.GRADUATE_COLUMNS)
@@ -49,18 +49,6 @@ def _count(model) -> int:
 @pytest.fixture
 def admin(make_user):
     return make_user(Role.ADMIN)
-
-
-@pytest.fixture
-def need(make_user, reference):
-    """An open talent need, so imported graduates have something to be matched with."""
-    firm = make_user(Role.ENTERPRISE).enterprise
-    postings.save_need(
-        firm, title="园艺技术员", description="月季紫荆苗木栽培，嫁接育苗。",
-        sector_id=reference.sector("horticulture").id,
-        region_id=reference.region("河南省/许昌市/鄢陵县/陈化店镇").id,
-    )  # fmt: skip
-    db.session.commit()
 
 
 def test_progress_goes_through_the_phases_and_reaches_each_total(web_app, admin, need):

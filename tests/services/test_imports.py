@@ -88,16 +88,7 @@ def test_csv_in_gb18030_and_utf8_with_bom(admin, reference):
     assert _import("enterprises", "bom.csv", ("\ufeff" + text).encode(), admin)["unchanged"] == 2
 
 
-def test_graduates_get_suggestions_like_typed_ones(admin, reference, make_user):
-    from matchmaker.services import postings
-
-    firm = make_user(Role.ENTERPRISE).enterprise
-    postings.save_need(
-        firm, title="园艺技术员", description="月季紫荆苗木栽培，嫁接育苗。",
-        sector_id=reference.sector("horticulture").id,
-        region_id=reference.region("河南省/许昌市/鄢陵县/陈化店镇").id,
-    )  # fmt: skip
-    db.session.commit()
+def test_graduates_get_suggestions_like_typed_ones(admin, need):
     header = list(imports.GRADUATE_COLUMNS)
     row = ["张伟", "河南农业大学", "园艺", "本科", "2025", "嫁接育苗, 苗木栽培", "许昌市鄢陵县",
            "是", "13937400009", "", "花木/园林", "许昌市鄢陵县", ""]  # fmt: skip
