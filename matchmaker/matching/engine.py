@@ -108,15 +108,18 @@ class Matcher:
         k: int = 10,
         min_score: float = 0.0,
         exclude: Collection[int] = (),
+        vector: sp.csr_matrix | None = None,
     ) -> list[Match]:
         """The best ``k`` candidates of ``side`` for one query, best first, ties by id.
 
         Every candidate is scored roughly (float32); the few that can still be among
         the best k are scored exactly, as ``scores`` and ``rank_many`` score them.
+        ``vector``: the query's row of a ``Side`` already made, instead of transforming
+        ``query`` again.
         """
         if len(side) == 0 or k <= 0:
             return []
-        vector = topk.on_grid(self.model.transform([query]))
+        vector = self._vector(query, vector)
         if vector.nnz == 0:
             return []
         table = FacetTable([facets])
@@ -154,19 +157,30 @@ class Matcher:
         ]
 
     def scores(
-        self, query: Document, facets: Facets, side: Side, query_is_need: bool
+        self,
+        query: Document,
+        facets: Facets,
+        side: Side,
+        query_is_need: bool,
+        vector: sp.csr_matrix | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Blended and text scores of one query against every candidate, in side order.
 
-        Exactly the scores ``rank`` gives the candidates it returns.
+        Exactly the scores ``rank`` gives the candidates it returns (``vector`` as there).
         """
         if len(side) == 0:
             empty = np.zeros(0, dtype=np.float64)
             return empty, empty
-        vector = topk.on_grid(self.model.transform([query]))
+        vector = self._vector(query, vector)
         text = topk.text_scores(vector, side.postings)
         values = rules.rule_values(self.kind, facets, side.facets, query_is_need)
         return rules.blend(self.kind, text, values), text
+
+    def _vector(self, query: Document, vector: sp.csr_matrix | None) -> sp.csr_matrix:
+        """The query's on-grid row: the one given (from a ``Side``), else transformed."""
+        if vector is not None:
+            return vector
+        return topk.on_grid(self.model.transform([query]))
 
     def rank_many(
         self,

@@ -470,14 +470,17 @@ def apply(result: Preview, actor: User, progress: Reporter | None = None) -> dic
     progress.phase("writing", len(rows))
     passwords = {}
     changed = []
-    for values in rows:
-        record = _existing(result.kind, values)
-        if record is None:
-            record = _create(result.kind, values, passwords)
-        for key, value in _fields(result.kind, values).items():
-            setattr(record, key, value)
-        changed.append(record)
-        progress.advance()
+    # no flush before each look-up: a file never holds a natural key twice (the preview
+    # refuses it), so the rows are written together at the end, not one by one
+    with db.session.no_autoflush:
+        for values in rows:
+            record = _existing(result.kind, values)
+            if record is None:
+                record = _create(result.kind, values, passwords)
+            for key, value in _fields(result.kind, values).items():
+                setattr(record, key, value)
+            changed.append(record)
+            progress.advance()
     db.session.flush()
     _refresh_suggestions(changed, progress)
     counts = {a: result.count(a) for a in ("create", "update", "unchanged")}

@@ -208,6 +208,7 @@ class Ranking:
             k=_top_k(),
             min_score=_min_score(),
             exclude=exclude,
+            vector=self.vector(document, is_offer),
         )
 
     def scores(self, document, is_offer: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -216,7 +217,14 @@ class Ranking:
             facets(document, self.places),
             self.sides[not is_offer],
             query_is_need=is_offer,
+            vector=self.vector(document, is_offer),
         )
+
+    def vector(self, document, is_offer: bool):
+        """The document's row of its own side (transformed once, when the side was made)."""
+        side = self.sides[is_offer]
+        position = side.position.get(document.id)
+        return None if position is None else side.vectors[position]
 
 
 def _ranking(pairing: Pairing) -> Ranking | None:
@@ -363,10 +371,15 @@ def _refresh_pairing(pairing: Pairing, documents: list, progress) -> None:
     if ranking is None:
         return
     affected: dict[bool, set[int]] = {True: set(), False: set()}
+    held = {
+        is_offer: _held(ranking, [d.id for d, side in documents if side is is_offer], is_offer)
+        for is_offer in (True, False)
+    }  # read once, before any list changes
     for document, is_offer in documents:
         row = ranking.rows[is_offer][document.id]
         _apply_list(ranking, row, is_offer)
-        affected[not is_offer].update(o.id for o in _affected(ranking, row, is_offer))
+        others = _affected(ranking, row, is_offer, held[is_offer].get(row.id, ()))
+        affected[not is_offer].update(o.id for o in others)
         if progress:
             progress(1)
     for is_offer, ids in affected.items():
@@ -377,8 +390,11 @@ def _refresh_pairing(pairing: Pairing, documents: list, progress) -> None:
     db.session.flush()
 
 
-def _affected(ranking: Ranking, document, is_offer: bool) -> list:
-    """Documents of the other side whose top list this document can enter or leave."""
+def _affected(ranking: Ranking, document, is_offer: bool, held=None) -> list:
+    """Documents of the other side whose top list this document can enter or leave.
+
+    ``held``: the ids of the lists holding it now, when already read (``_held``).
+    """
     side = ranking.sides[not is_offer]
     others = ranking.rows[not is_offer]
     affected = set()
@@ -387,12 +403,25 @@ def _affected(ranking: Ranking, document, is_offer: bool) -> list:
         floors = np.array([others[int(i)].match_floor or -1.0 for i in side.ids], dtype=np.float64)
         reach = (scores >= _min_score()) & (text > 0) & (scores >= floors) & side.active
         affected.update(int(i) for i in side.ids[reach])
-    flag = Lead.ranked_by_seeker if is_offer else Lead.ranked_by_offer
-    mine = getattr(Lead, ranking.pairing.offer_key if is_offer else ranking.pairing.seeker_key)
-    theirs = ranking.pairing.seeker_key if is_offer else ranking.pairing.offer_key
-    held = db.session.scalars(select(Lead).where(mine == document.id, flag.is_(True)))
-    affected.update(getattr(lead, theirs) for lead in held)
+    if held is None:
+        held = _held(ranking, [document.id], is_offer).get(document.id, ())
+    affected.update(held)
     return [others[i] for i in sorted(affected)]
+
+
+def _held(ranking: Ranking, ids: list[int], is_offer: bool) -> dict[int, set[int]]:
+    """For each document id: the ids of the other side's lists that hold it now."""
+    pairing = ranking.pairing
+    flag = Lead.ranked_by_seeker if is_offer else Lead.ranked_by_offer
+    mine = pairing.offer_key if is_offer else pairing.seeker_key
+    theirs = pairing.seeker_key if is_offer else pairing.offer_key
+    found: dict[int, set[int]] = {}
+    for start in range(0, len(ids), 500):  # bound the IN list
+        chunk = ids[start : start + 500]
+        query = select(Lead).where(getattr(Lead, mine).in_(chunk), flag.is_(True))
+        for lead in db.session.scalars(query):
+            found.setdefault(getattr(lead, mine), set()).add(getattr(lead, theirs))
+    return found
 
 
 def tokenize_missing(retokenize: bool = False) -> int:
