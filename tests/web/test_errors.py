@@ -42,3 +42,31 @@ def test_nul_characters_get_a_clear_400(client, reference):
     response = client.get("/auth/login?next=a%00b")
     assert response.status_code == 400
     assert "NUL" in response.text
+
+
+def test_a_locked_database_gets_a_busy_page_and_nothing_half_written(
+    web_app, client, auth, test_config
+):
+    """On SQLite another writer (a large import) may hold the lock past the busy timeout:
+    the page says the system is busy (503, Retry-After), not a bare 500."""
+    import sqlite3
+
+    import pytest
+
+    url = test_config["SQLALCHEMY_DATABASE_URI"]
+    if not url.startswith("sqlite:///"):
+        pytest.skip("the lock is SQLite's")
+    auth.login_as(Role.GRADUATE)
+    holder = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+    holder.execute("PRAGMA busy_timeout = 100")
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        response = client.get("/graduate/")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
+    assert "系统繁忙" in response.text and "没有保存任何内容" in response.text
+    assert "locked" not in response.text and "SELECT" not in response.text
+    assert client.get("/graduate/").status_code == 200  # the lock gone, all is well
