@@ -114,6 +114,9 @@ def register_blueprints(app: Flask) -> None:
     from .leads.routes import bp as leads_bp
     from .public.routes import bp as public_bp
     from .staff.routes import bp as staff_bp
+    from .web import RowIdConverter
+
+    app.url_map.converters["int"] = RowIdConverter  # before any route is added
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")

@@ -2,10 +2,11 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash
+from flask import Blueprint, abort, flash, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from werkzeug.routing import IntegerConverter
 
 from .extensions import db, login_manager
 from .forms import ButtonForm
@@ -13,6 +14,33 @@ from .messages import describe
 from .models import Role
 from .services import catalogue
 from .services.errors import DomainError
+
+#: Row ids are PostgreSQL ``integer`` columns; a larger number names no row.
+MAX_ROW_ID = 2**31 - 1
+#: No list has this many pages; a larger page number would overflow the OFFSET.
+MAX_PAGE = 100_000
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:...>`` in every URL: an id too large for the database is simply not found
+    (404), instead of overflowing the driver (a 500)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ROW_ID, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
+def whole_number(text: str | None, maximum: int) -> int | None:
+    """``text`` as a whole number from 0 to ``maximum``; None for anything else."""
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(maximum)):
+        return None
+    return int(text) if int(text) <= maximum else None
+
+
+def paginate(query, per_page: int):
+    """One page of ``query``: ``?page=`` from 1 to MAX_PAGE, anything else is page 1."""
+    page = whole_number(request.args.get("page"), MAX_PAGE) or 1
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
 def restrict_to(blueprint: Blueprint, *roles: Role) -> None:

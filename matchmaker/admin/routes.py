@@ -9,7 +9,7 @@ from ..extensions import db
 from ..forms import ButtonForm
 from ..models import Deputy, Enterprise, Graduate, Role, Sector, Station, TalentNeed, User
 from ..services import accounts, catalogue
-from ..web import commit_or_flash, restrict_to, save_or_show, toggle_verification
+from ..web import commit_or_flash, paginate, restrict_to, save_or_show, toggle_verification
 from .forms import DeputyForm, SectorForm, StaffForm, StationForm
 
 bp = Blueprint("admin", __name__)
@@ -49,7 +49,7 @@ def users():
     if term:
         like = f"%{term.lower()}%"
         query = query.where(or_(User.email.like(like), User.display_name.like(f"%{term}%")))
-    page = db.paginate(query, per_page=PAGE_SIZE, error_out=False)
+    page = paginate(query, PAGE_SIZE)
     return render_template("admin/users.html", page=page, role=role, term=term, button=ButtonForm())
 
 
@@ -113,7 +113,7 @@ def stations():
 @bp.route("/stations/<int:station_id>/edit", methods=["GET", "POST"])
 def edit_station(station_id: int | None):
     """Create or edit a station."""
-    station = db.get_or_404(Station, station_id) if station_id else None
+    station = db.get_or_404(Station, station_id) if station_id is not None else None
     form = StationForm(obj=station)
     if station is not None and not form.is_submitted():
         form.sector_ids.data = [s.id for s in station.sectors]
@@ -144,7 +144,7 @@ def sectors():
 @bp.route("/sectors/<int:sector_id>/edit", methods=["GET", "POST"])
 def edit_sector(sector_id: int | None):
     """Create or edit a sector and its synonyms."""
-    sector = db.get_or_404(Sector, sector_id) if sector_id else None
+    sector = db.get_or_404(Sector, sector_id) if sector_id is not None else None
     form = SectorForm(obj=sector)
     if sector is not None and not form.is_submitted():
         form.synonyms.data = "\n".join(sector.synonyms or [])
@@ -166,7 +166,7 @@ def edit_sector(sector_id: int | None):
 def enterprises():
     """All enterprises, unverified first, with the verification switch."""
     query = select(Enterprise).order_by(Enterprise.verified, Enterprise.id)
-    page = db.paginate(query, per_page=PAGE_SIZE, error_out=False)
+    page = paginate(query, PAGE_SIZE)
     return render_template(
         "shared/enterprises.html",
         page=page,

@@ -9,7 +9,7 @@ from ..messages import describe
 from ..models import Station
 from ..services import accounts
 from ..services.errors import DomainError
-from ..web import is_safe_next, save_or_show
+from ..web import MAX_ROW_ID, is_safe_next, save_or_show, whole_number
 from . import session as auth_session
 from .forms import LoginForm, PasswordForm, RegisterForm
 
@@ -85,8 +85,8 @@ def register():
 
 def _poster_station():
     """The station whose poster brought the visitor here (``?station=``), if any."""
-    ident = request.args.get("station", "")
-    return db.session.get(Station, int(ident)) if ident.isdigit() else None
+    ident = whole_number(request.args.get("station"), MAX_ROW_ID)
+    return db.session.get(Station, ident) if ident else None
 
 
 @bp.route("/logout", methods=["POST"])

@@ -6,12 +6,11 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..extensions import db
 from ..forms import sector_choices
 from ..leads.forms import DeferForm, DismissForm, IntroduceForm
 from ..models import Role
 from ..services import deputies, leads
-from ..web import restrict_to, save_or_show
+from ..web import paginate, restrict_to, save_or_show
 from .forms import DeputyProfileForm
 
 bp = Blueprint("deputy", __name__)
@@ -49,7 +48,7 @@ def profile():
 def suggestions():
     """Suggested leads of the deputy's station and sectors, with why each was suggested."""
     deputy = current_user.deputy
-    page = db.paginate(leads.suggestions_for(deputy), per_page=20, error_out=False)
+    page = paginate(leads.suggestions_for(deputy), 20)
     now = datetime.now(UTC)
     return render_template(
         "deputy/suggestions.html",

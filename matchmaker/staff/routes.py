@@ -4,11 +4,10 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..extensions import db
 from ..forms import ButtonForm
 from ..models import Enterprise, Role
 from ..services import catalogue
-from ..web import get_owned_or_404, restrict_to, toggle_verification
+from ..web import get_owned_or_404, paginate, restrict_to, toggle_verification
 
 bp = Blueprint("staff", __name__)
 restrict_to(bp, Role.STAFF)
@@ -33,7 +32,7 @@ def enterprises():
         .where(Enterprise.region_id.in_(_station_region_ids()))
         .order_by(Enterprise.verified, Enterprise.id)
     )
-    page = db.paginate(query, per_page=50, error_out=False)
+    page = paginate(query, 50)
     return render_template(
         "shared/enterprises.html",
         page=page,
