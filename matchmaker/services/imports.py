@@ -247,8 +247,8 @@ class RowCheck:
                 self.fail(column, "必填，不能为空")
             return None
         try:
-            number = int(float(value))
-        except ValueError:
+            number = int(float(value))  # Excel writes 2025 as 2025.0
+        except (ValueError, OverflowError):  # not a number, or 1e999 / inf
             self.fail(column, "应为整数")
             return None
         if not low <= number <= high:
@@ -399,6 +399,10 @@ def preview(kind: str, filename: str, data: bytes, progress: Reporter | None = N
     seen: dict[tuple, int] = {}
     for number, row in enumerate(table, start=2):
         check = RowCheck(row, number, result.problems)
+        for column, value in row.items():
+            if "\x00" in value:  # no database stores it; never let it reach a query
+                check.fail(column, "含有无法保存的字符（NUL）")
+                row[column] = value.replace("\x00", "")
         values = spec.read(check, lookups)
         key = spec.key(values)
         if key in seen and all(key):
