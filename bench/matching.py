@@ -172,6 +172,12 @@ def size_section(profiles, needs, args, rate: float) -> dict:
         "tokenise_s_extrapolated": len(documents) / rate,
         "matrices_mb": _matrices_mb(queries, side),
     }
+    # the compiled kernel is built (or loaded from its cache on disk) on first use, once
+    # per installation: not part of a ranking's time
+    tiny = Side(queries.ids[:64], queries.vectors[:64], profiles.facets[:64])
+    warm = measure(lambda: matcher.top_many(tiny, side, False, K), keep=False)
+    _say(f"  batch kernel ready (compiled, or loaded from its disk cache): {warm.seconds:.1f} s")
+    result["kernel_ready_s"] = warm.seconds
     result["batch"] = batch_rows(matcher, queries, side, rows, args)
     return result
 
@@ -341,13 +347,17 @@ def targets_section(report: dict, args) -> list[dict]:
             )  # fmt: skip
     if 1_000_000 in sizes:
         batch = sizes[1_000_000]["batch"]
-        for key in ("ours_blend", "ours_rank_many"):
+        # the targets are for the batch form (arrays); rank_many's dict of Python tuples
+        # is the convenience form for small sides, shown for comparison only
+        for key in ("ours_text", "ours_blend", "ours_rank_many"):
+            applies = key != "ours_rank_many"
             checks.append(
-                _check(f"1M × 10k time ({key})", batch[key]["seconds"], TARGETS["batch_1m_s"], "s")
-            )
+                _check(f"1M × 10k time ({key})", batch[key]["seconds"], TARGETS["batch_1m_s"],
+                       "s", applies=applies)
+            )  # fmt: skip
             checks.append(
                 _check(f"1M × 10k peak memory ({key})", batch[key]["peak_mb"],
-                       TARGETS["batch_1m_mb"], "MB")
+                       TARGETS["batch_1m_mb"], "MB", applies=applies)
             )  # fmt: skip
         checks.append(
             _check("refit of 1M profiles + needs from stored tokens",
