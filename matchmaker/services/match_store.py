@@ -31,7 +31,7 @@ DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "matching"
 CONCEPT_PREFIX = "§"
 #: Bumped whenever the fitted state of ``TextModel`` changes shape: an older file is
 #: then refitted instead of loaded.
-MODEL_FORMAT = 2
+MODEL_FORMAT = 3  # 3: features in more than 30% of the documents are dropped (was 50%)
 #: Refit when the documents have grown by this factor since the last fit …
 REFIT_GROWTH = 1.2
 #: … and by at least this many documents.
