@@ -198,19 +198,22 @@ class RowCheck:
     def fail(self, column: str, message: str) -> None:
         self.problems.append(Problem(self.line, column, message))
 
-    def text(self, column: str, required=False, limit=200) -> str:
+    def given(self, column: str, required: bool) -> str:
+        """The cell's text; an empty required cell is a problem."""
         value = self.row.get(column, "")
         if required and not value:
             self.fail(column, "必填，不能为空")
-        elif len(value) > limit:
+        return value
+
+    def text(self, column: str, required=False, limit=200) -> str:
+        value = self.given(column, required)
+        if len(value) > limit:
             self.fail(column, f"不能超过{limit}个字")
         return value
 
     def pick(self, column: str, table: dict, required=True, what="选项"):
-        value = self.row.get(column, "")
+        value = self.given(column, required)
         if not value:
-            if required:
-                self.fail(column, "必填，不能为空")
             return None
         found = table.get(value)
         if found is None:
@@ -229,10 +232,8 @@ class RowCheck:
         return found
 
     def identifier(self, column: str, check: Callable, message: str, required=False):
-        value = self.row.get(column, "")
+        value = self.given(column, required)
         if not value:
-            if required:
-                self.fail(column, "必填，不能为空")
             return None
         try:
             return check(value)
@@ -241,10 +242,8 @@ class RowCheck:
             return None
 
     def number(self, column: str, low: int, high: int, required=False) -> int | None:
-        value = self.row.get(column, "")
+        value = self.given(column, required)
         if not value:
-            if required:
-                self.fail(column, "必填，不能为空")
             return None
         try:
             number = int(float(value))  # Excel writes 2025 as 2025.0
