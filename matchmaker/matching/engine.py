@@ -297,7 +297,8 @@ SUB_BLOCK_CELLS = 200_000  # scores blended at once (temporaries of 0.8 MB)
 
 
 class _Blend:
-    """The blend of ``rules`` as a ``topk.Scorer``: rough for blocks, exact for pairs."""
+    """The blend of ``rules`` as a ``topk.Scorer`` for ``rank``: rough for every candidate,
+    exact for pairs (``top_many`` blends inside the compiled kernel)."""
 
     def __init__(self, kind: str, queries: FacetTable, table: FacetTable, query_is_need: bool):
         self.kind, self.queries, self.table = kind, queries, table

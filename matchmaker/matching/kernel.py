@@ -167,7 +167,6 @@ def rank_rows(
     best_p = np.empty(k, dtype=np.int64)
     probe_s = np.empty(k)
     probe_p = np.empty(k, dtype=np.int64)
-    rule_best = weights[1] + weights[2] + weights[3] if mode != TEXT else 0.0
     everyone = np.arange(n_candidates, dtype=np.int32)
     for r in range(rows.size):
         row = rows[r]
@@ -216,7 +215,7 @@ def rank_rows(
         bar = max(best_s[k - 1], floor) if filled == k else floor
         # then the others: the blend is monotone in the text, so with the best rules this
         # query can pass, a text below ``least`` cannot reach the bar: most are passed over
-        most = rule_best if mode == TEXT else _rules_at_most(mode, weights, need_query, row, facets)
+        most = 0.0 if mode == TEXT else _rules_at_most(mode, weights, need_query, row, facets)
         least = _least_text(mode, weights, support_at, bar, most)
         for t in range(n_touched):
             c = pool[t]
