@@ -24,8 +24,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(config.from_environment(app.instance_path))
     if test_config:
         app.config.update(test_config)
+    register_observability(app)  # first: every later hook, and its errors, have a request id
     register_extensions(app)
-    register_observability(app)
     register_security_headers(app)
     register_blueprints(app)
     register_template_helpers(app)

@@ -69,4 +69,6 @@ def test_a_locked_database_gets_a_busy_page_and_nothing_half_written(
     assert response.headers["Retry-After"] == "30"
     assert "系统繁忙" in response.text and "没有保存任何内容" in response.text
     assert "locked" not in response.text and "SELECT" not in response.text
+    reference = response.headers["X-Request-ID"]
+    assert reference and reference in response.text  # the reference to quote
     assert client.get("/graduate/").status_code == 200  # the lock gone, all is well
