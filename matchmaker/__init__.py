@@ -31,7 +31,42 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_template_helpers(app)
     register_error_pages(app)
     register_commands(app)
+    register_warm_up(app)
     return app
+
+
+def register_warm_up(app: Flask) -> None:
+    """On a process's first request, load the matching engine in the background.
+
+    jieba's dictionary and the fitted models take a second or two to load, once per
+    process; without this the first need or profile saved after a start waits for them.
+    ``WARM_UP`` (default: on, off under test) turns it off.
+    """
+    import threading
+
+    if not app.config.get("WARM_UP", not app.testing):
+        return
+    begun = threading.Lock()
+    state = {"started": False}
+
+    def warm() -> None:
+        from .services import matching
+
+        with app.app_context():
+            try:
+                matching.warm_up()
+            except Exception:  # a failed warm-up only means the first write loads it
+                app.logger.exception("matching warm-up failed")
+
+    @app.before_request
+    def start_warm_up() -> None:
+        if state["started"]:
+            return
+        with begun:
+            if state["started"]:
+                return
+            state["started"] = True
+        threading.Thread(target=warm, name="matching-warm-up", daemon=True).start()
 
 
 def register_extensions(app: Flask) -> None:

@@ -148,6 +148,14 @@ def tokenize(document) -> dict[str, list[str]]:
     return document.tokens
 
 
+def warm_up() -> None:
+    """Load what a process's first write would otherwise wait for: jieba's dictionary
+    with the domain lexicon, and each pairing's fitted model (both kept per process)."""
+    match_store.tokenizer().tokens("预热")
+    for pairing in PAIRINGS:
+        match_store.load(pairing.kind.value)
+
+
 # --- settings -------------------------------------------------------------------------
 
 

@@ -1,6 +1,7 @@
 """Suggestions in the app: created on write, refreshed incrementally, rebuilt on demand."""
 
 import json
+import threading
 
 import pytest
 from sqlalchemy import select
@@ -225,3 +226,29 @@ def test_a_batch_refresh_equals_a_rebuild(app, firm, make_user, reference):
     matching.rebuild(refit=False)
     db.session.commit()
     assert _leads() == batch and batch
+
+
+def _warm_up_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "matching-warm-up"]
+
+
+def test_a_process_loads_the_engine_on_its_first_request(make_app, firm, reference):
+    _need(firm, reference)  # a fitted talent model on disk
+    match_store._models.clear()
+    match_store._tokenizers.clear()
+    served = make_app(WARM_UP=True).test_client()
+    served.get("/")
+    started = _warm_up_threads()
+    assert len(started) == 1
+    started[0].join(60)
+    assert match_store._tokenizers, "jieba and the lexicon were not loaded"
+    assert [kind for _, kind in match_store._models] == ["talent"]
+    served.get("/")
+    assert _warm_up_threads() == [], "warmed up once per process, not per request"
+
+
+def test_no_warm_up_under_test_unless_asked(make_app, firm, reference):
+    _need(firm, reference)
+    match_store._models.clear()
+    make_app().test_client().get("/")
+    assert _warm_up_threads() == [] and match_store._models == {}
