@@ -276,14 +276,39 @@ class Matcher:
 
 
 def _kernel_facets(queries: FacetTable, table: FacetTable) -> tuple:
-    """Both sides' facets as the flat arrays ``kernel.rank_rows`` reads (sets sorted)."""
-    arrays = []
+    """Both sides' facets as the arrays ``kernel.rank_rows`` reads.
+
+    The ids of each set column are renumbered 0, 1, … over both sides together (in the
+    same order, so each row's codes stay sorted). Each candidate's degree level and codes
+    are also packed into one row of ``kernel.PACKED_WIDTH`` int32 cells, so that checking
+    its rules reads one cache line: the posting lists streaming through the cache evict
+    the set arrays, and reading them cost more than the rules themselves.
+    """
+    from . import kernel
+
+    query_sets, table_sets = [], []
     for column in rules.SET_RULES.values():
-        for facets in (queries, table):
-            arrays += _sorted_sets(getattr(facets, column))
-    arrays += [queries.level.astype(np.int64), table.level.astype(np.int64)]
-    arrays += [queries.amount_low, queries.amount_high, table.amount_low, table.amount_high]
-    return tuple(arrays)
+        mine, theirs = _sorted_sets(getattr(queries, column)), _sorted_sets(getattr(table, column))
+        values = np.concatenate([mine[1], theirs[1]])
+        codes = np.searchsorted(np.unique(values), values).astype(np.int32)
+        query_sets += [mine[0], codes[: mine[1].size]]
+        table_sets += [theirs[0], codes[mine[1].size :]]
+    s_ptr, s_codes, p_ptr, p_codes = table_sets
+    n_sectors, n_places = np.diff(s_ptr), np.diff(p_ptr)
+    fits = n_sectors + n_places <= kernel.PACKED_WIDTH - kernel.PACKED_HEAD
+    packed = np.full((table.size, kernel.PACKED_WIDTH), -1, dtype=np.int32)
+    packed[:, 0] = table.level
+    packed[:, 1] = np.where(fits, n_sectors, -1)
+    packed[:, 2] = n_places
+    for ptr, codes, before in ((s_ptr, s_codes, 0 * n_sectors), (p_ptr, p_codes, n_sectors)):
+        owner = np.repeat(np.arange(table.size), np.diff(ptr))
+        cell = kernel.PACKED_HEAD + before[owner] + np.arange(codes.size) - ptr[owner]
+        keep = fits[owner]
+        packed[owner[keep], cell[keep]] = codes[keep]
+    return (
+        *query_sets, queries.level.astype(np.int64), queries.amount_low, queries.amount_high,
+        packed, *table_sets, table.amount_low, table.amount_high,
+    )  # fmt: skip
 
 
 def _sorted_sets(column) -> list[np.ndarray]:

@@ -13,6 +13,13 @@ Exact means the same float64 numbers as ``Matcher.rank``: on-grid weights (see `
 make every text sum exact in any order, and the blend repeats ``rules.blend`` operation by
 operation. Ties go to the lower id. Bounds carry a margin (``SLACK``) for rounding.
 
+The rules of a pair are checked in ``_blend``, called once per list of candidates, not
+per pair: every array handed to a compiled function costs atomic reference-count
+updates on each call, which the compiler does not drop here, and a helper taking the
+six facet arrays per pair was most of what the blend cost over the text alone. A
+candidate's facets are read from one packed row (``PACKED_WIDTH``): the posting lists
+streaming through the cache evict the set arrays between two checks.
+
 Measured against pruning the walk (MaxScore-style: the features that weigh most first,
 stopping once the rest cannot lift an unseen candidate into the best k): on synthetic
 profiles × needs it skipped two thirds of the postings for the text alone and a sixth for
@@ -33,22 +40,12 @@ SLACK = 1e-9
 #: branch less per posting: 1.7x faster on 10k needs), then looks at every candidate.
 #: Read on each call (``rank_rows`` takes it as ``dense_walk``).
 DENSE_WALK = 2
-
-
-@njit(nogil=True, cache=True, inline="always")
-def _overlap(a_ptr, a_val, a, b_ptr, b_val, b):
-    """Do the sorted sets of row ``a`` and row ``b`` share an element?"""
-    i, i_end = a_ptr[a], a_ptr[a + 1]
-    j, j_end = b_ptr[b], b_ptr[b + 1]
-    while i < i_end and j < j_end:
-        x, y = a_val[i], b_val[j]
-        if x == y:
-            return True
-        if x < y:
-            i += 1
-        else:
-            j += 1
-    return False
+#: Int32 cells of a candidate's packed facets (``engine._kernel_facets``): its degree
+#: level, how many sector codes, how many place codes, then the codes, sorted; 16 cells,
+#: one cache line. A candidate with more codes than fit has -1 as its count of sector
+#: codes and is read from the set arrays instead.
+PACKED_WIDTH = 16
+PACKED_HEAD = 3
 
 
 @njit(nogil=True, cache=True, inline="always")
@@ -59,60 +56,17 @@ def _tri(passed, known):
 
 
 @njit(nogil=True, cache=True, inline="always")
-def _structured(mode, weights, need_query, q, c, facets):
-    """``Σ w_rule · value`` of one pair, added in the order ``rules.blend`` adds them."""
-    (qs_ptr, qs_val, cs_ptr, cs_val, qp_ptr, qp_val, cp_ptr, cp_val,
-     q_level, c_level, q_low, q_high, c_low, c_high) = facets  # fmt: skip
-    known = qs_ptr[q + 1] > qs_ptr[q] and cs_ptr[c + 1] > cs_ptr[c]
-    sector = _tri(known and _overlap(qs_ptr, qs_val, q, cs_ptr, cs_val, c), known)
-    known = qp_ptr[q + 1] > qp_ptr[q] and cp_ptr[c + 1] > cp_ptr[c]
-    region = _tri(known and _overlap(qp_ptr, qp_val, q, cp_ptr, cp_val, c), known)
-    if mode == TALENT:
-        mine, theirs = q_level[q], c_level[c]
-        if need_query:
-            third = 1.0 if mine < 0 else (0.5 if theirs < 0 else (1.0 if theirs >= mine else 0.0))
-        else:
-            third = 0.5 if mine < 0 else (1.0 if theirs < 0 else (1.0 if mine >= theirs else 0.0))
-    else:
-        low, high = q_low[q], q_high[q]
-        other_low, other_high = c_low[c], c_high[c]
-        known = not (np.isnan(low) and np.isnan(high)) and not (
-            np.isnan(other_low) and np.isnan(other_high)
-        )
-        low = -np.inf if np.isnan(low) else low
-        high = np.inf if np.isnan(high) else high
-        other_low = -np.inf if np.isnan(other_low) else other_low
-        other_high = np.inf if np.isnan(other_high) else other_high
-        third = _tri(other_low <= high and low <= other_high, known)
-    total = 0.0 + weights[1] * sector
-    total = total + weights[2] * region
-    return total + weights[3] * third
-
-
-@njit(nogil=True, cache=True, inline="always")
-def _rules_at_most(mode, weights, need_query, q, facets):
-    """The most ``_structured`` can give query ``q``: a set rule it leaves empty is
-    unknown for every pair; a need without a minimum degree passes everyone."""
-    qs_ptr, qp_ptr = facets[0], facets[4]
-    sector = 1.0 if qs_ptr[q + 1] > qs_ptr[q] else 0.5
-    region = 1.0 if qp_ptr[q + 1] > qp_ptr[q] else 0.5
-    total = 0.0 + weights[1] * sector
-    total = total + weights[2] * region
-    return total + weights[3] * 1.0
-
-
-@njit(nogil=True, cache=True, inline="always")
-def _final(mode, weights, support_at, text, structured):
+def _final(mode, w_text, support_at, text, structured):
     """``rules.blend`` of one pair (``TEXT``: the text score itself)."""
     if mode == TEXT:
         return text
     t = min(max(text, 0.0), 1.0)
     support = min(1.0, t / support_at)
-    return min(max(weights[0] * t + structured * support, 0.0), 1.0)
+    return min(max(w_text * t + structured * support, 0.0), 1.0)
 
 
 @njit(nogil=True, cache=True, inline="always")
-def _least_text(mode, weights, support_at, score, structured):
+def _least_text(mode, w_text, support_at, score, structured):
     """The least text score with which a pair whose rules give at most ``structured``
     may still score ``score``, less a margin for rounding (0 when any text may).
 
@@ -121,11 +75,11 @@ def _least_text(mode, weights, support_at, score, structured):
     """
     if mode == TEXT:
         return score - SLACK
-    knee = weights[0] * support_at + structured
+    knee = w_text * support_at + structured
     if score <= knee:
-        text = score / (weights[0] + structured / support_at)
+        text = score / (w_text + structured / support_at)
     else:
-        text = support_at + (score - knee) / weights[0]
+        text = support_at + (score - knee) / w_text
     return max(0.0, text * (1.0 - 1e-9) - SLACK)
 
 
@@ -160,9 +114,12 @@ def rank_rows(
 ):  # fmt: skip
     """Rank query ``rows`` (rows of the query CSR) against the side whose postings
     (features × candidates, CSR) are ``p_*``; write rows ``offset + i`` of the out arrays."""
+    qs_ptr, qp_ptr = facets[0], facets[2]
     n_candidates = ids.size
     text = np.zeros(n_candidates)
     touched = np.empty(n_candidates, dtype=np.int32)
+    listed = np.empty(n_candidates, dtype=np.int64)
+    listed_text = np.empty(n_candidates)
     best_s = np.empty(k)
     best_p = np.empty(k, dtype=np.int64)
     probe_s = np.empty(k)
@@ -194,46 +151,150 @@ def rank_rows(
                     text[c] += w * np.float64(p_data[j])
             pool = touched
         # first the best k by text alone, blended: a high bar from the start
-        filled = 0
+        n_probe = 0
         low = -1.0
         for t in range(n_touched):
             c = pool[t]
             if text[c] > 0.0 and text[c] >= low and active[c]:
-                filled = _offer(text[c], c, ids, probe_s, probe_p, filled)
-                if filled == k:
+                n_probe = _offer(text[c], c, ids, probe_s, probe_p, n_probe)
+                if n_probe == k:
                     low = probe_s[k - 1]
-        n_probe, filled = filled, 0
         for t in range(n_probe):
-            c = probe_p[t]
-            rules = 0.0
-            if mode != TEXT:
-                rules = _structured(mode, weights, need_query, row, c, facets)
-            score = _final(mode, weights, support_at, text[c], rules)
-            if score >= floor:
-                filled = _offer(score, c, ids, best_s, best_p, filled)
-            text[c] = -text[c]  # offered already (a text score is never negative)
-        bar = max(best_s[k - 1], floor) if filled == k else floor
-        # then the others: the blend is monotone in the text, so with the best rules this
-        # query can pass, a text below ``least`` cannot reach the bar: most are passed over
-        most = 0.0 if mode == TEXT else _rules_at_most(mode, weights, need_query, row, facets)
-        least = _least_text(mode, weights, support_at, bar, most)
+            listed[t], listed_text[t] = probe_p[t], probe_s[t]
+            text[probe_p[t]] = -probe_s[t]  # blended already (a text score is never negative)
+        # the most the rules can give this query: a set rule it leaves empty is unknown
+        # for every pair; a need without a minimum degree passes everyone
+        most = 0.0
+        if mode != TEXT:
+            most = 0.0 + weights[1] * (1.0 if qs_ptr[row + 1] > qs_ptr[row] else 0.5)
+            most = most + weights[2] * (1.0 if qp_ptr[row + 1] > qp_ptr[row] else 0.5)
+            most = most + weights[3] * 1.0
+        least = _least_text(mode, weights[0], support_at, floor, most)
+        filled, least = _blend(
+            listed, listed_text, n_probe, row, 0, least, most, mode, weights, support_at,
+            need_query, facets, floor, ids, best_s, best_p,
+        )  # fmt: skip
+        # then the others: the blend is monotone in the text, so a text below ``least``
+        # cannot reach the bar even with the best rules; a tight loop lists the rest
+        n_listed = 0
         for t in range(n_touched):
             c = pool[t]
             score = text[c]
             text[c] = 0.0
-            if score <= 0.0 or score < least or not active[c]:
-                continue
-            rules = 0.0
-            if mode != TEXT:
-                rules = _structured(mode, weights, need_query, row, c, facets)
-            score = _final(mode, weights, support_at, score, rules)
-            if score >= floor:
-                filled = _offer(score, c, ids, best_s, best_p, filled)
-                if filled == k:
-                    bar = max(best_s[k - 1], floor)
-                    least = _least_text(mode, weights, support_at, bar, most)
+            if score >= least and score > 0.0 and active[c]:
+                listed[n_listed], listed_text[n_listed] = c, score
+                n_listed += 1
+        filled, least = _blend(
+            listed, listed_text, n_listed, row, filled, least, most, mode, weights,
+            support_at, need_query, facets, floor, ids, best_s, best_p,
+        )  # fmt: skip
         out = offset + r
         for t in range(filled):
             out_positions[out, t] = best_p[t]
             out_scores[out, t] = best_s[t]
         out_counts[out] = filled
+
+
+@njit(nogil=True, cache=True)
+def _blend(
+    listed, listed_text, n, q, filled, least, most, mode, weights, support_at, need_query,
+    facets, floor, ids, best_s, best_p,
+):  # fmt: skip
+    """Score the ``n`` candidates ``listed`` (text scores ``listed_text``) for query ``q``
+    and offer them to the best k; return the new count and the new ``least``.
+
+    A function called once per list, not per pair: the rules are written out here, so
+    that no array is handed over per pair (see the module's notes).
+    """
+    (qs_ptr, qs_codes, qp_ptr, qp_codes, q_level, q_low, q_high,
+     packed, cs_ptr, cs_codes, cp_ptr, cp_codes, c_low, c_high) = facets  # fmt: skip
+    w_text, w_sector, w_region, w_third = weights[0], weights[1], weights[2], weights[3]
+    k = best_s.size
+    for t in range(n):
+        score = listed_text[t]
+        if score < least:
+            continue
+        c = listed[t]
+        if mode != TEXT:
+            # the rules, in the order ``rules.blend`` adds them: sector, region …
+            sectors = packed[c, 1]
+            if sectors >= 0:  # the codes are in the packed row
+                j, j_end = PACKED_HEAD, PACKED_HEAD + sectors
+                i, i_end = qs_ptr[q], qs_ptr[q + 1]
+                sector = _tri(False, False)
+                if i < i_end and j < j_end:
+                    sector = _tri(False, True)
+                    while i < i_end and j < j_end:
+                        if qs_codes[i] == packed[c, j]:
+                            sector = _tri(True, True)
+                            break
+                        if qs_codes[i] < packed[c, j]:
+                            i += 1
+                        else:
+                            j += 1
+                j, j_end = j_end, j_end + packed[c, 2]
+                i, i_end = qp_ptr[q], qp_ptr[q + 1]
+                region = _tri(False, False)
+                if i < i_end and j < j_end:
+                    region = _tri(False, True)
+                    while i < i_end and j < j_end:
+                        if qp_codes[i] == packed[c, j]:
+                            region = _tri(True, True)
+                            break
+                        if qp_codes[i] < packed[c, j]:
+                            i += 1
+                        else:
+                            j += 1
+            else:  # too many codes for one row
+                sector = _shared(
+                    qs_ptr[q], qs_ptr[q + 1], qs_codes, cs_ptr[c], cs_ptr[c + 1], cs_codes
+                )
+                region = _shared(
+                    qp_ptr[q], qp_ptr[q + 1], qp_codes, cp_ptr[c], cp_ptr[c + 1], cp_codes
+                )
+            # … then degree (talent) or amount (investment)
+            if mode == TALENT:
+                mine, theirs = q_level[q], packed[c, 0]
+                if need_query:  # a need without a minimum passes everyone
+                    third = 1.0 if mine < 0 else (0.5 if theirs < 0 else _tri(theirs >= mine, True))
+                else:
+                    third = 0.5 if mine < 0 else (1.0 if theirs < 0 else _tri(mine >= theirs, True))
+            else:
+                third = _amounts(q_low[q], q_high[q], c_low[c], c_high[c])
+            structured = 0.0 + w_sector * sector
+            structured = structured + w_region * region
+            structured = structured + w_third * third
+            score = _final(mode, w_text, support_at, score, structured)
+        if score >= floor and (filled < k or score >= best_s[k - 1]):
+            filled = _offer(score, c, ids, best_s, best_p, filled)
+            if filled == k:
+                least = _least_text(mode, w_text, support_at, max(best_s[k - 1], floor), most)
+    return filled, least
+
+
+@njit(nogil=True, cache=True)
+def _shared(i, i_end, a, j, j_end, b):
+    """A set rule: do the sorted codes ``a[i:i_end]`` and ``b[j:j_end]`` share one?"""
+    if i == i_end or j == j_end:
+        return _tri(False, False)
+    while i < i_end and j < j_end:
+        if a[i] == b[j]:
+            return _tri(True, True)
+        if a[i] < b[j]:
+            i += 1
+        else:
+            j += 1
+    return _tri(False, True)
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _amounts(low, high, other_low, other_high):
+    """The amount rule: do two ranges of 万元 overlap (NaN: an open end)?"""
+    known = not (np.isnan(low) and np.isnan(high)) and not (
+        np.isnan(other_low) and np.isnan(other_high)
+    )
+    low = -np.inf if np.isnan(low) else low
+    high = np.inf if np.isnan(high) else high
+    other_low = -np.inf if np.isnan(other_low) else other_low
+    other_high = np.inf if np.isnan(other_high) else other_high
+    return _tri(other_low <= high and low <= other_high, known)

@@ -209,3 +209,24 @@ def test_both_ways_of_adding_up_scores_give_the_definition(world, monkeypatch, d
     assert many.keys() == expected.keys()
     for query_id, pairs in expected.items():
         assert many[query_id] == pairs
+
+
+@pytest.mark.parametrize("kind", ["talent", "investment"])
+@pytest.mark.parametrize("queries_are_needs", [False, True])
+def test_candidates_with_more_codes_than_a_packed_row_holds(world, kind, queries_are_needs):
+    from matchmaker.matching import kernel
+
+    docs, facets, queries = world[queries_are_needs]
+    _, other_facets, side = world[not queries_are_needs]
+    room = kernel.PACKED_WIDTH - kernel.PACKED_HEAD
+    wide = [
+        # two candidates in three want many places, some of them their queries' places
+        Facets(f.sectors, frozenset(range(10, 12 + room)), f.level, f.amount) if i % 3 else f
+        for i, f in enumerate(other_facets)
+    ]
+    assert sum(len(f.sectors) + len(f.places) > room for f in wide) > 10
+    side = Side(side.ids, side.vectors, wide, side.active)
+    matcher = Matcher(kind, world["model"])
+    many = matcher.rank_many(queries, side, queries_are_needs, k=6)
+    expected = _brute_force(matcher, docs, facets, queries, side, queries_are_needs, k=6)
+    assert many == expected
