@@ -228,27 +228,43 @@ def test_a_batch_refresh_equals_a_rebuild(app, firm, make_user, reference):
     assert _leads() == batch and batch
 
 
-def _warm_up_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name == "matching-warm-up"]
+@pytest.fixture
+def warm_ups(monkeypatch):
+    """The threads ``matching.warm_up`` ran in, once each has finished."""
+    ran = []
+    real = matching.warm_up
+
+    def counted():
+        real()
+        ran.append(threading.current_thread().name)
+
+    monkeypatch.setattr(matching, "warm_up", counted)
+
+    def finished() -> list[str]:
+        for thread in threading.enumerate():
+            if thread.name == "matching-warm-up":
+                thread.join(60)
+        return ran
+
+    return finished
 
 
-def test_a_process_loads_the_engine_on_its_first_request(make_app, firm, reference):
+def test_a_process_loads_the_engine_on_its_first_request(make_app, firm, reference, warm_ups):
     _need(firm, reference)  # a fitted talent model on disk
     match_store._models.clear()
     match_store._tokenizers.clear()
     served = make_app(WARM_UP=True).test_client()
     served.get("/")
-    started = _warm_up_threads()
-    assert len(started) == 1
-    started[0].join(60)
+    assert warm_ups() == ["matching-warm-up"]
     assert match_store._tokenizers, "jieba and the lexicon were not loaded"
     assert [kind for _, kind in match_store._models] == ["talent"]
     served.get("/")
-    assert _warm_up_threads() == [], "warmed up once per process, not per request"
+    served.get("/auth/login")
+    assert warm_ups() == ["matching-warm-up"], "warmed up once per process, not per request"
 
 
-def test_no_warm_up_under_test_unless_asked(make_app, firm, reference):
+def test_no_warm_up_under_test_unless_asked(make_app, firm, reference, warm_ups):
     _need(firm, reference)
     match_store._models.clear()
     make_app().test_client().get("/")
-    assert _warm_up_threads() == [] and match_store._models == {}
+    assert warm_ups() == [] and match_store._models == {}
