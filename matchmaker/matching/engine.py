@@ -300,7 +300,10 @@ def _kernel_facets(queries: FacetTable, table: FacetTable) -> tuple:
     packed[:, 0] = table.level
     packed[:, 1] = np.where(fits, n_sectors, -1)
     packed[:, 2] = n_places
-    for ptr, codes, before in ((s_ptr, s_codes, 0 * n_sectors), (p_ptr, p_codes, n_sectors)):
+    for ptr, codes, before in (
+        (s_ptr, s_codes, np.zeros_like(n_sectors)),
+        (p_ptr, p_codes, n_sectors),
+    ):
         owner = np.repeat(np.arange(table.size), np.diff(ptr))
         cell = kernel.PACKED_HEAD + before[owner] + np.arange(codes.size) - ptr[owner]
         keep = fits[owner]
