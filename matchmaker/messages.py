@@ -1,10 +1,13 @@
 """Translated messages for the codes carried by ``DomainError`` and ``IdentifierError``."""
 
+from datetime import date
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from .labels import LEAD_STATUS
 from .models import LeadStatus
+from .templating import long_date
 
 MESSAGES = {
     "credit_code_length": _l(
@@ -58,6 +61,30 @@ MESSAGES = {
     "not_your_lead": _l("This lead is not yours to act on."),
     "reason_unknown": _l("Choose a reason from the list."),
     "date_not_in_future": _l("Choose a date after today."),
+    "date_in_future": _l(
+        "This date is still to come (today is %(today)s): record a step once it has happened."
+    ),
+    "date_before_contact": _l(
+        "This date is before the two sides were put in contact on %(since)s; check the date."
+    ),
+    "retention_too_early": _l(
+        "A %(months)s-month check can be recorded from %(earliest)s, %(months)s months after"
+        " the hire on %(hired)s."
+    ),
+    "retention_before_previous": _l(
+        "The 6-month check cannot be dated before the 3-month check on %(previous)s."
+    ),
+    "funds_before_signing": _l(
+        "Funds cannot have arrived before the signing on %(signed)s; check the date."
+    ),
+    "production_before_funds": _l(
+        "Production cannot have started before the funds arrived on %(funds)s; check the date."
+    ),
+    "already_confirmed": _l("You have already confirmed this outcome."),
+    "already_answered": _l(
+        "You have already answered this introduction; to take a consent back, withdraw it."
+    ),
+    "date_required": _l("Enter the date."),
     "notice_changed": _l("The notice has changed since you opened it; read it again."),
     "no_consent_to_withdraw": _l("There is no consent of yours to withdraw."),
     "position_required": _l("Enter the position."),
@@ -78,4 +105,5 @@ def describe(code: str, **params) -> str:
         params = {**params, "status": LEAD_STATUS[LeadStatus(params["status"])]}
     if message is None:
         return _("Something in this form is not valid.")
+    params = {k: long_date(v) if isinstance(v, date) else v for k, v in params.items()}
     return str(message) % params if params else str(message)

@@ -659,6 +659,11 @@ class LeadEvent(db.Model):
         str_enum(LeadStatus, "event_from_status")
     )
     to_status: Mapped[LeadStatus] = mapped_column(str_enum(LeadStatus, "event_to_status"))
+    # What happened, as a code the history turns into a sentence in the reader's language
+    # (introduce, consent_given, hire …), with its facts (a party, a date, an amount).
+    action: Mapped[str | None] = mapped_column(String(30))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Only what a person wrote (a deputy's note, a closing note, a reason): never a code.
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = created_column()
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from .extensions import db
 from .identifiers import display_phone
 from .labels import ALL as LABELS
-from .models import Notification, RegionLevel, Role, Sector
+from .models import ConsentParty, Notification, RegionLevel, Role, Sector
 from .services.match_store import CONCEPT_PREFIX
 
 NAVIGATION = {
@@ -124,6 +124,21 @@ def field_attrs(field) -> dict:
     return attrs
 
 
+def dismiss_reason(code: str | None) -> str:
+    """A coded dismissal reason in the reader's language."""
+    from .services.introductions import dismiss_reasons
+
+    language = "en" if str(get_locale()).startswith("en") else "zh"
+    return dismiss_reasons().get(code or "", {}).get(language, "")
+
+
+def disclosed(lead, party: str, field: str):
+    """A side's personal value on a lead if the reader may see it (the disclosure rule)."""
+    from .services import disclosure
+
+    return disclosure.value(lead, current_user, ConsentParty(party), field)
+
+
 def register(app: Flask) -> None:
     """Install the filters and the values every template sees."""
     app.jinja_env.filters.update(
@@ -133,6 +148,7 @@ def register(app: Flask) -> None:
         phone=display_phone,
         sector_name=sector_name,
         percent=percent,
+        dismiss_reason=dismiss_reason,
     )
 
     app.jinja_env.globals.update(
@@ -141,6 +157,7 @@ def register(app: Flask) -> None:
         explained_terms=explained_terms,
         rule_rows=rule_rows,
         region_levels=RegionLevel,
+        disclosed=disclosed,
     )
 
     @app.context_processor

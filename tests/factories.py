@@ -41,3 +41,23 @@ def enterprise_profile(loader, n: int = 1) -> dict:
         phone="13837400002",
         email=f"firm{n}@test.example",
     )
+
+
+def backdate(lead, days: int) -> None:
+    """Move a lead's own history ``days`` into the past (suggested, introduced, connected),
+    so steps dated before today can be recorded on it."""
+    from datetime import timedelta
+
+    shift = timedelta(days=days)
+    for column in ("created_at", "introduced_at", "connected_at", "answer_by"):
+        if getattr(lead, column) is not None:
+            setattr(lead, column, getattr(lead, column) - shift)
+
+
+def days_ago(days: int):
+    """The local calendar date ``days`` before today (the clock dated steps check)."""
+    from datetime import timedelta
+
+    from matchmaker.services.clock import today
+
+    return today() - timedelta(days=days)

@@ -1,7 +1,5 @@
 """Forms of the lead pages: review, consent, follow-up, close-out."""
 
-from datetime import date
-
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -17,6 +15,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..services.clock import today
 from ..services.introductions import dismiss_reasons
 
 
@@ -26,7 +25,7 @@ def _note(label=_l("Note"), required=False):
 
 
 def _on(label=_l("Date")):
-    return DateField(label, default=date.today, validators=[DataRequired()])
+    return DateField(label, default=today, validators=[DataRequired()])
 
 
 class IntroduceForm(FlaskForm):
@@ -82,6 +81,16 @@ class NoDealForm(FlaskForm):
     submit = SubmitField(_l("Record no deal"))
 
 
+class StartForm(FlaskForm):
+    """No fields: the button says what it records (interviews or negotiations began)."""
+
+    submit = SubmitField(_l("Interviews have started"))
+
+
+class NegotiationForm(FlaskForm):
+    submit = SubmitField(_l("Negotiations have started"))
+
+
 class RetentionForm(FlaskForm):
     months = SelectField(
         _l("Check"),
@@ -89,12 +98,17 @@ class RetentionForm(FlaskForm):
         choices=[SelectChoice(3, _l("3-month check")), SelectChoice(6, _l("6-month check"))],
     )
     on = _on(_l("Still employed on"))
-    submit = SubmitField(_l("Record the check"))
+    submit = SubmitField(_l("Record the retention check"))
 
 
-class DateStepForm(FlaskForm):
-    on = _on()
-    submit = SubmitField(_l("Record"))
+class FundsForm(FlaskForm):
+    on = _on(_l("Funds arrived on"))
+    submit = SubmitField(_l("Record the funds arrived (到资)"))
+
+
+class ProductionForm(FlaskForm):
+    on = _on(_l("Production started on"))
+    submit = SubmitField(_l("Record production started (投产)"))
 
 
 class CloseForm(FlaskForm):

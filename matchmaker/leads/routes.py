@@ -6,17 +6,20 @@ from typing import NamedTuple
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
 from ..forms import ButtonForm
 from ..labels import LEAD_STATUS
-from ..models import ConsentParty, Lead, LeadStatus, Notification, Role
+from ..models import Lead, LeadKind, Notification, Role
+from ..services import disclosure
 from ..services import introductions as intro
 from ..services import leads as lead_queries
 from ..web import commit_or_flash, is_safe_next, restrict_to
 from . import forms
+from .timeline import timeline
 
 bp = Blueprint("leads", __name__)
 restrict_to(bp, *Role)
@@ -27,58 +30,64 @@ A = intro.Action
 class Step(NamedTuple):
     """A step a user may take on a lead from its page."""
 
-    form: type
+    form: type | dict  # its form, or one per lead kind
     run: Callable  # (lead, form, actor) → lead, may raise DomainError
     action: intro.Action  # the state-machine action it needs
     who: str  # "deputy" (the responsible deputy) or "follower" (the deputy or a side)
+    title: object  # what the step records, shown above its form
+    shown: Callable = lambda lead: True  # whether it can do something on this lead now
 
 
+TALENT, INVESTMENT = LeadKind.TALENT, LeadKind.INVESTMENT
 STEPS = {
     "introduce": Step(
         forms.IntroduceForm, lambda ld, f, u: intro.introduce(ld, u, f.note.data),
-        A.INTRODUCE, "deputy",
+        A.INTRODUCE, "deputy", _l("Introduce the two sides"),
     ),
     "dismiss": Step(
         forms.DismissForm, lambda ld, f, u: intro.dismiss(ld, u, f.reason.data, f.note.data),
-        A.DISMISS, "deputy",
+        A.DISMISS, "deputy", _l("Do not introduce"),
     ),
     "defer": Step(
         forms.DeferForm, lambda ld, f, u: intro.defer(ld, u, f.until.data),
-        A.INTRODUCE, "deputy",
+        A.INTRODUCE, "deputy", _l("Look at it again later"),
     ),
     "start": Step(
-        ButtonForm, lambda ld, f, u: intro.start_follow_up(ld, u), A.START, "follower"
+        {TALENT: forms.StartForm, INVESTMENT: forms.NegotiationForm},
+        lambda ld, f, u: intro.start_follow_up(ld, u),
+        A.START, "follower", _l("The two sides are talking"),
     ),
     "hire": Step(
         forms.HireForm,
         lambda ld, f, u: intro.record_hire(ld, u, f.on.data, f.position.data, f.note.data),
-        A.HIRE, "follower",
+        A.HIRE, "follower", _l("Hired"),
     ),
     "sign": Step(
         forms.SignForm,
         lambda ld, f, u: intro.record_signing(ld, u, f.on.data, f.amount_wan.data, f.note.data),
-        A.SIGN, "follower",
+        A.SIGN, "follower", _l("Signed"),
     ),
     "no-deal": Step(
         forms.NoDealForm, lambda ld, f, u: intro.record_no_deal(ld, u, f.reason.data),
-        A.NO_DEAL, "follower",
+        A.NO_DEAL, "follower", _l("It did not work out"),
     ),
     "retain": Step(
         forms.RetentionForm,
         lambda ld, f, u: intro.record_retention(ld, u, f.months.data, f.on.data),
-        A.RETAIN, "deputy",
+        A.RETAIN, "deputy", _l("Still in the job?"),
+        shown=lambda ld: intro.next_retention_check(ld) is not None,
     ),
     "funds": Step(
-        forms.DateStepForm, lambda ld, f, u: intro.record_funds(ld, u, f.on.data),
-        A.FUNDS, "follower",
+        forms.FundsForm, lambda ld, f, u: intro.record_funds(ld, u, f.on.data),
+        A.FUNDS, "follower", _l("Funds arrived (到资)"),
     ),
     "production": Step(
-        forms.DateStepForm, lambda ld, f, u: intro.record_production(ld, u, f.on.data),
-        A.PRODUCE, "follower",
+        forms.ProductionForm, lambda ld, f, u: intro.record_production(ld, u, f.on.data),
+        A.PRODUCE, "follower", _l("In production (投产)"),
     ),
     "close": Step(
         forms.CloseForm, lambda ld, f, u: intro.close_out(ld, u, f.note.data),
-        A.CLOSE, "deputy",
+        A.CLOSE, "deputy", _l("Close out (销号)"),
     ),
 }  # fmt: skip
 STEP_NAMES = "any(" + ", ".join(f'"{name}"' for name in STEPS) + ")"
@@ -96,78 +105,63 @@ def _is_deputy_for(lead: Lead) -> bool:
     return intro.may_act_as_deputy(deputy, lead)
 
 
+def step_form(lead: Lead, name: str):
+    """The form of one step for this lead (the start step's says interviews or talks)."""
+    form = STEPS[name].form
+    form = form[lead.kind] if isinstance(form, dict) else form
+    made = form(prefix=name)
+    if name == "retain" and intro.next_retention_check(lead):
+        made.months.data = made.months.data or intro.next_retention_check(lead)
+    return made
+
+
 def available_steps(lead: Lead) -> dict:
     """The steps the current user may take on this lead now, each with its form."""
     party = intro.party_of(lead, current_user)
     deputy = _is_deputy_for(lead)
     steps = {}
     for name, step in STEPS.items():
-        if not intro.allowed(lead, step.action):
+        if not intro.allowed(lead, step.action) or not step.shown(lead):
             continue
         if step.who == "deputy" and not deputy:
             continue
         if step.who == "follower" and not (deputy or party is not None):
             continue
-        steps[name] = step.form(prefix=name)
+        steps[name] = step_form(lead, name)
     return steps
 
 
-def _contacts(lead: Lead) -> list[dict]:
-    """Contact details the current user may see on this lead (each view is logged)."""
-    shown = []
-    for party, person in _parties(lead).items():
-        mine = intro.party_of(lead, current_user) is party
-        if mine or not intro.contact_shared(lead, party):
-            continue
-        if person["user"] is not None:
-            intro.log_contact_view(current_user, person["user"], lead)
-        shown.append(person)
+def _contacts(lead: Lead) -> list:
+    """Contact details the current user may see on this lead; each view is logged."""
+    shown = disclosure.contacts_for(lead, current_user)
+    for person in shown:
+        if person.account is not None:
+            intro.log_contact_view(current_user, person.account, lead)
     return shown
-
-
-def _parties(lead: Lead) -> dict:
-    offer, seeker = lead_queries.offer_of(lead), lead_queries.seeker_of(lead)
-    firm = offer.enterprise
-    parties = {}
-    if lead.kind.value == "talent":
-        parties[ConsentParty.EMPLOYER] = _firm_contact(firm)
-        parties[ConsentParty.GRADUATE] = {
-            "user": seeker.user,
-            "who": seeker.name,
-            "phone": seeker.phone,
-            "email": seeker.email,
-        }
-    else:
-        parties[ConsentParty.PROJECT_OWNER] = _firm_contact(firm)
-        parties[ConsentParty.INVESTOR] = _firm_contact(seeker.enterprise)
-    return parties
-
-
-def _firm_contact(firm) -> dict:
-    who = f"{firm.name} · {firm.contact_person}" if firm.contact_person else firm.name
-    return {"user": firm.user, "who": who, "phone": firm.phone, "email": firm.email}
 
 
 @bp.route("/<int:lead_id>")
 def show(lead_id: int):
-    """A lead: both public cards, why it was suggested, its timeline, and the next steps."""
+    """A lead: both public cards, why it was suggested, its outcome, its history as
+    sentences, and the steps the reader can take now."""
     lead = _lead(lead_id)
     party = intro.party_of(lead, current_user)
     contacts = _contacts(lead)
     db.session.commit()  # the contact views just logged
-    consent_open = party is not None and (
-        (lead.status is LeadStatus.INTRODUCED and not any(c.party is party for c in lead.consents))
-        or intro.needs_renewal(lead, party)
-    )
     return render_template(
         "leads/show.html",
         lead=lead,
         party=party,
         steps=available_steps(lead),
+        titles={name: STEPS[name].title for name in STEPS},
         contacts=contacts,
-        consent_open=consent_open,
-        my_consent=next((c for c in lead.consents if c.party is party), None),
-        confirmable=party is not None and lead.status is LeadStatus.CLOSED,
+        others=disclosure.other_sides(lead, current_user) if party else [],
+        hidden_reason=disclosure.hidden_reason(lead),
+        consent_open=party is not None and intro.awaiting_answer(lead, party),
+        my_consent=intro.consent_of(lead, party) if party else None,
+        withdrawable=intro.may_withdraw(lead, party),
+        confirmable=intro.may_confirm(lead, party),
+        history=timeline(lead, current_user),
         button=ButtonForm(),
         conflicted=current_user.role is Role.DEPUTY
         and lead_queries.conflicted(current_user.deputy, lead),
@@ -178,7 +172,7 @@ def show(lead_id: int):
 def act(lead_id: int, step: str):
     """Take one step on a lead; a refused step says why and changes nothing."""
     lead = _lead(lead_id)
-    form = STEPS[step].form(prefix=step)
+    form = step_form(lead, step)
     if not form.validate_on_submit():
         errors = [e for field in form for e in field.errors]
         flash(" ".join(str(e) for e in errors) or _("Check the form and try again."), "error")

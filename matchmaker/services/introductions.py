@@ -13,7 +13,7 @@ Every transition goes through ``_move``, which checks the table below and writes
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 
@@ -35,11 +35,13 @@ from ..models import (
     User,
 )
 from . import audit
+from .clock import add_months, local_date, now, today
 from .errors import DomainError
 from .leads import conflicted, offer_of, seeker_of
 
 S = LeadStatus
-NOTICE_VERSION = "2026-11"
+# 2026-12: a graduate's school is shared with the name once both agree (it was shown before).
+NOTICE_VERSION = "2026-12"
 REASONS_FILE = Path(__file__).resolve().parents[2] / "data" / "dismiss_reasons.json"
 
 
@@ -94,7 +96,7 @@ TRANSITIONS: dict[Action, tuple[frozenset, frozenset, LeadStatus | None]] = {
 
 #: Which fields each side shares once it consents, and what for (shown before consent).
 SHARED_FIELDS = {
-    ConsentParty.GRADUATE: ("name", "phone", "email"),
+    ConsentParty.GRADUATE: ("name", "school", "phone", "email"),
     ConsentParty.EMPLOYER: ("contact_person", "phone", "email"),
     ConsentParty.PROJECT_OWNER: ("contact_person", "phone", "email"),
     ConsentParty.INVESTOR: ("contact_person", "phone", "email"),
@@ -103,10 +105,6 @@ PURPOSE = {
     LeadKind.TALENT: "job_introduction",
     LeadKind.INVESTMENT: "investment_introduction",
 }
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 # --- who is who on a lead -------------------------------------------------------------
@@ -174,33 +172,34 @@ def allowed(lead: Lead, action: Action) -> bool:
     return lead.kind in kinds and lead.status in sources
 
 
-def _move(lead: Lead, action: Action, actor: User | None, note: str = "", to=None) -> Lead:
+def _check(lead: Lead, action: Action) -> None:
     if not allowed(lead, action):
         raise DomainError("transition_not_allowed", status=lead.status.value, action=action.value)
+
+
+def _move(
+    lead: Lead, action: Action, actor: User | None, note: str = "", to=None, **detail
+) -> Lead:
+    _check(lead, action)
     target = to or TRANSITIONS[action][2]
-    db.session.add(
-        LeadEvent(
-            lead=lead,
-            actor_id=actor.id if actor else None,
-            from_status=lead.status,
-            to_status=target,
-            note=(note or "").strip(),
-        )
-    )
+    _event(lead, actor, action.value, note, target, **detail)
     lead.status = target
     lead.status_changed_at = now()
     return lead
 
 
-def _note_event(lead: Lead, actor: User | None, note: str) -> None:
-    """An event that changes no status (a deferral, a withdrawn consent, a confirmation)."""
+def _event(lead, actor, action: str, note: str = "", to=None, **detail) -> None:
+    """One line of the lead's history: what happened (a code and its facts), by whom, and
+    only what a person wrote as its note."""
     db.session.add(
         LeadEvent(
             lead=lead,
             actor_id=actor.id if actor else None,
             from_status=lead.status,
-            to_status=lead.status,
-            note=note,
+            to_status=to or lead.status,
+            action=action,
+            detail={k: v.isoformat() if isinstance(v, date) else v for k, v in detail.items()},
+            note=(note or "").strip(),
         )
     )
 
@@ -235,6 +234,15 @@ def _notify(users, kind: str, lead: Lead, **params) -> None:
         db.session.add(Notification(user_id=user.id, kind=kind, lead=lead, params=params))
 
 
+def _tell_others(lead: Lead, actor: User | None, kind: str, **params) -> None:
+    """Everyone on the lead but the one who acted: both sides (once they know of it) and
+    the responsible deputy. Notices carry codes only, never the other side's details."""
+    people = [*side_users(lead), *_deputy_user(lead)]
+    seen = set()
+    others = [u for u in people if u.id not in seen and not seen.add(u.id)]
+    _notify([u for u in others if actor is None or u.id != actor.id], kind, lead, **params)
+
+
 # --- review -----------------------------------------------------------------------------
 
 
@@ -262,7 +270,7 @@ def dismiss(lead: Lead, actor: User, reason: str, note: str = "") -> Lead:
     _require_deputy(actor, lead)
     if reason not in dismiss_reasons():
         raise DomainError("reason_unknown", field="reason")
-    _move(lead, Action.DISMISS, actor, note)
+    _move(lead, Action.DISMISS, actor, note, reason=reason)
     lead.dismiss_reason = reason
     lead.reviewed_at = now()
     return lead
@@ -273,10 +281,10 @@ def defer(lead: Lead, actor: User, until: date, note: str = "") -> Lead:
     _require_deputy(actor, lead)
     if lead.status is not S.SUGGESTED:
         raise DomainError("transition_not_allowed", status=lead.status.value, action="defer")
-    if until <= now().date():
+    if until <= today():
         raise DomainError("date_not_in_future", field="until")
     lead.deferred_until = until
-    _note_event(lead, actor, (note or "").strip() or f"deferred until {until.isoformat()}")
+    _event(lead, actor, "defer", note, until=until)
     return lead
 
 
@@ -299,7 +307,9 @@ def consent(lead: Lead, actor: User, agree: bool, notice_version: str) -> Lead:
         raise DomainError("notice_changed")
     if renewing:
         return _renew(lead, actor, record, agree)
-    record = record or Consent(lead=lead, user_id=actor.id, party=party)
+    if record is not None:  # answered already: the first answer stands (or is withdrawn)
+        raise DomainError("already_answered")
+    record = Consent(lead=lead, user_id=actor.id, party=party)
     record.decision = ConsentDecision.GRANTED if agree else ConsentDecision.DECLINED
     record.fields = list(SHARED_FIELDS[party])
     record.purpose = PURPOSE[lead.kind]
@@ -308,16 +318,16 @@ def consent(lead: Lead, actor: User, agree: bool, notice_version: str) -> Lead:
     record.withdrawn_at = None
     db.session.add(record)
     if not agree:
-        _move(lead, Action.DECLINE, actor)
-        _notify(_deputy_user(lead), "declined", lead)
+        _move(lead, Action.DECLINE, actor, party=party.value)
+        _tell_others(lead, actor, "declined")
     elif _both_granted(lead):
+        _event(lead, actor, "consent_given", party=party.value)
         _move(lead, Action.CONNECT, None)
         lead.connected_at = now()
-        _notify(
-            [*side_users(lead), *([lead.deputy.user] if lead.deputy else [])], "connected", lead
-        )
+        _tell_others(lead, None, "connected")
     else:
-        _note_event(lead, actor, f"consent:{party.value}")
+        _event(lead, actor, "consent_given", party=party.value)
+        _tell_others(lead, actor, "consent_given")
     return lead
 
 
@@ -326,9 +336,12 @@ def _renew(lead: Lead, actor: User, record: Consent, agree: bool) -> Lead:
     record.decided_at = now()
     if agree:
         record.notice_version = NOTICE_VERSION
+        record.fields = list(SHARED_FIELDS[record.party])
+        _event(lead, actor, "consent_renewed", party=record.party.value)
     else:
         record.decision, record.withdrawn_at = ConsentDecision.WITHDRAWN, now()
-    _note_event(lead, actor, f"consent renewed:{record.party.value}:{agree}")
+        _event(lead, actor, "consent_withdrawn", party=record.party.value)
+        _tell_others(lead, actor, "consent_withdrawn")
     return lead
 
 
@@ -336,15 +349,27 @@ def needs_renewal(lead: Lead, party: ConsentParty) -> bool:
     """A granted consent given under an older notice must be asked for again."""
     record = _consent_of(lead, party)
     return (
-        record is not None
+        lead.status in IN_CONTACT
+        and record is not None
         and record.decision is ConsentDecision.GRANTED
         and record.withdrawn_at is None
         and record.notice_version != NOTICE_VERSION
     )
 
 
-def _consent_of(lead: Lead, party: ConsentParty) -> Consent | None:
+def consent_of(lead: Lead, party: ConsentParty) -> Consent | None:
+    """The consent a side recorded on this lead, if any."""
     return next((c for c in lead.consents if c.party is party), None)
+
+
+_consent_of = consent_of
+
+
+def awaiting_answer(lead: Lead, party: ConsentParty) -> bool:
+    """The side is asked to answer: an introduction it has not answered, or a consent given
+    under an older notice."""
+    fresh = lead.status is S.INTRODUCED and consent_of(lead, party) is None
+    return fresh or needs_renewal(lead, party)
 
 
 def _both_granted(lead: Lead) -> bool:
@@ -352,32 +377,32 @@ def _both_granted(lead: Lead) -> bool:
     return len(granted) == 2
 
 
+def may_withdraw(lead: Lead, party: ConsentParty | None) -> bool:
+    """A side may take back a consent it gave while the introduction is still open or the
+    two are in contact (after close-out nothing of it is shown any more)."""
+    record = consent_of(lead, party) if party else None
+    return (
+        record is not None
+        and record.decision is ConsentDecision.GRANTED
+        and (lead.status is S.INTRODUCED or lead.status in IN_CONTACT)
+    )
+
+
 def withdraw_consent(lead: Lead, actor: User) -> Lead:
     """A side takes its consent back: its contact details are hidden again at once."""
     party = _require_side(actor, lead)
-    record = _consent_of(lead, party)
-    if record is None or record.decision is not ConsentDecision.GRANTED:
+    if not may_withdraw(lead, party):
         raise DomainError("no_consent_to_withdraw")
+    record = consent_of(lead, party)
     record.decision = ConsentDecision.WITHDRAWN
     record.withdrawn_at = now()
     if lead.status is S.INTRODUCED:
-        _move(lead, Action.DECLINE, actor, "consent withdrawn")
+        _move(lead, Action.DECLINE, actor, party=party.value, withdrawn=True)
+        _tell_others(lead, actor, "declined")
     else:
-        _note_event(lead, actor, f"consent withdrawn:{party.value}")
+        _event(lead, actor, "consent_withdrawn", party=party.value)
+        _tell_others(lead, actor, "consent_withdrawn")
     return lead
-
-
-def contact_shared(lead: Lead, party: ConsentParty) -> bool:
-    """Whether ``party``'s contact details may be shown on this lead right now."""
-    record = _consent_of(lead, party)
-    reached_contact = lead.connected_at is not None
-    return (
-        reached_contact
-        and record is not None
-        and record.decision is ConsentDecision.GRANTED
-        and record.withdrawn_at is None
-        and record.notice_version == NOTICE_VERSION  # a changed notice asks again
-    )
 
 
 def log_contact_view(viewer: User, subject: User, lead: Lead) -> None:
@@ -393,8 +418,8 @@ def lapse_overdue(at: datetime | None = None) -> int:
         select(Lead).where(Lead.status == S.INTRODUCED, Lead.answer_by < moment)
     ).all()
     for lead in overdue:
-        _move(lead, Action.LAPSE, None, "no answer by the deadline")
-        _notify([*side_users(lead), *_deputy_user(lead)], "lapsed", lead)
+        _move(lead, Action.LAPSE, None)
+        _tell_others(lead, None, "lapsed")
     return len(overdue)
 
 
@@ -411,71 +436,125 @@ def withdraw_open_introductions(document) -> int:
         select(Lead).where(column == document.id, Lead.status == S.INTRODUCED)
     ).all()
     for lead in waiting:
-        _move(lead, Action.WITHDRAW, None, "a side left matching")
-        _notify([*side_users(lead), *_deputy_user(lead)], "withdrawn", lead)
+        _move(lead, Action.WITHDRAW, None)
+        _tell_others(lead, None, "withdrawn")
     return len(waiting)
 
 
 # --- follow-up and close-out ------------------------------------------------------------
 
 
+def _happened(lead: Lead, on: date, field: str = "on") -> None:
+    """A recorded step happened: not in the future, and not before the two sides were put
+    in contact."""
+    if on is None:
+        raise DomainError("date_required", field=field)
+    if on > today():
+        raise DomainError("date_in_future", field=field, today=today())
+    since = local_date(lead.connected_at) if lead.connected_at else None
+    if since is not None and on < since:
+        raise DomainError("date_before_contact", field=field, since=since)
+
+
 def start_follow_up(lead: Lead, actor: User, note: str = "") -> Lead:
     """Interviews (talent) or negotiations (investment) have begun."""
     _require_follower(actor, lead)
     to = S.INTERVIEWING if lead.kind is LeadKind.TALENT else S.NEGOTIATING
-    return _move(lead, Action.START, actor, note, to=to)
+    _move(lead, Action.START, actor, note, to=to)
+    _tell_others(lead, actor, "follow_up_started", status=to.value)
+    return lead
 
 
 def record_hire(lead: Lead, actor: User, on: date, position: str, note: str = "") -> Lead:
+    """The graduate was hired: the date and the position."""
     _require_follower(actor, lead)
+    _check(lead, Action.HIRE)
     if not position or not position.strip():
         raise DomainError("position_required", field="position")
-    _move(lead, Action.HIRE, actor, note)
+    _happened(lead, on)
+    _move(lead, Action.HIRE, actor, note, on=on, position=position.strip())
     lead.outcome_date, lead.outcome_position = on, position.strip()
+    _tell_others(lead, actor, "hired")
     return lead
 
 
 def record_signing(lead: Lead, actor: User, on: date, amount_wan: int, note: str = "") -> Lead:
+    """The investment was signed: the date and the amount in 万元."""
     _require_follower(actor, lead)
+    _check(lead, Action.SIGN)
     if amount_wan is None or amount_wan < 0:
         raise DomainError("amount_required", field="amount_wan")
-    _move(lead, Action.SIGN, actor, note)
+    _happened(lead, on)
+    _move(lead, Action.SIGN, actor, note, on=on, amount_wan=int(amount_wan))
     lead.outcome_date, lead.outcome_amount_wan = on, int(amount_wan)
+    _tell_others(lead, actor, "signed")
     return lead
 
 
 def record_no_deal(lead: Lead, actor: User, reason: str) -> Lead:
+    """It did not work out, and why."""
     _require_follower(actor, lead)
     if not reason or not reason.strip():
         raise DomainError("reason_required", field="reason")
     _move(lead, Action.NO_DEAL, actor, reason)
     lead.outcome_reason = reason.strip()[:200]
+    _tell_others(lead, actor, "no_deal")
     return lead
+
+
+def next_retention_check(lead: Lead) -> int | None:
+    """The retention check due next on a hired lead (3, then 6 months), or None."""
+    if lead.status not in (S.HIRED, S.RETAINED) or lead.retained_6m_on is not None:
+        return None
+    return 3 if lead.retained_3m_on is None else 6
 
 
 def record_retention(lead: Lead, actor: User, months: int, on: date) -> Lead:
     """The 3- and 6-month checks that the person is still in the job."""
     _require_deputy(actor, lead)
+    _check(lead, Action.RETAIN)
     if months not in (3, 6):
         raise DomainError("retention_months", field="months")
-    if months == 6 and lead.retained_3m_on is None:
+    if months != next_retention_check(lead):
         raise DomainError("retention_order", field="months")
-    _move(lead, Action.RETAIN, actor, f"{months}-month check")
+    _happened(lead, on)
+    earliest = add_months(lead.outcome_date, months)
+    if on < earliest:
+        raise DomainError(
+            "retention_too_early", field="on", months=months, earliest=earliest,
+            hired=lead.outcome_date,
+        )  # fmt: skip
+    if months == 6 and on < lead.retained_3m_on:
+        raise DomainError("retention_before_previous", field="on", previous=lead.retained_3m_on)
+    _move(lead, Action.RETAIN, actor, months=months, on=on)
     setattr(lead, f"retained_{months}m_on", on)
+    _tell_others(lead, actor, "retained", months=months)
     return lead
 
 
 def record_funds(lead: Lead, actor: User, on: date) -> Lead:
+    """到资: the signed funds arrived, not before the signing."""
     _require_follower(actor, lead)
-    _move(lead, Action.FUNDS, actor)
+    _check(lead, Action.FUNDS)
+    _happened(lead, on)
+    if on < lead.outcome_date:
+        raise DomainError("funds_before_signing", field="on", signed=lead.outcome_date)
+    _move(lead, Action.FUNDS, actor, on=on)
     lead.funds_arrived_on = on
+    _tell_others(lead, actor, "funds_arrived")
     return lead
 
 
 def record_production(lead: Lead, actor: User, on: date) -> Lead:
+    """投产: the project went into production, not before the funds arrived."""
     _require_follower(actor, lead)
-    _move(lead, Action.PRODUCE, actor)
+    _check(lead, Action.PRODUCE)
+    _happened(lead, on)
+    if on < lead.funds_arrived_on:
+        raise DomainError("production_before_funds", field="on", funds=lead.funds_arrived_on)
+    _move(lead, Action.PRODUCE, actor, on=on)
     lead.in_production_on = on
+    _tell_others(lead, actor, "in_production")
     return lead
 
 
@@ -492,16 +571,35 @@ def close_out(lead: Lead, actor: User, note: str) -> Lead:
     return lead
 
 
+def confirmation_column(lead: Lead, party: ConsentParty | None) -> str | None:
+    """Where a side's confirmation of a closed lead's outcome is kept."""
+    if party is None:
+        return None
+    offer_side = party in (ConsentParty.EMPLOYER, ConsentParty.PROJECT_OWNER)
+    return "offer_confirmed_at" if offer_side else "seeker_confirmed_at"
+
+
+def may_confirm(lead: Lead, party: ConsentParty | None) -> bool:
+    """A side of a lead closed after they were in contact, that has not confirmed yet."""
+    column = confirmation_column(lead, party)
+    return (
+        column is not None
+        and lead.status is S.CLOSED
+        and lead.connected_at is not None
+        and getattr(lead, column) is None
+    )
+
+
 def confirm_outcome(lead: Lead, actor: User) -> Lead:
     """A side confirms the recorded outcome of a closed lead."""
     party = _require_side(actor, lead)
-    if lead.status is not S.CLOSED:
+    if lead.status is not S.CLOSED or lead.connected_at is None:
         raise DomainError("not_closed")
-    offer_side = party in (ConsentParty.EMPLOYER, ConsentParty.PROJECT_OWNER)
-    column = "offer_confirmed_at" if offer_side else "seeker_confirmed_at"
-    if getattr(lead, column) is None:
-        setattr(lead, column, now())
-        _note_event(lead, actor, f"outcome confirmed:{party.value}")
+    if not may_confirm(lead, party):
+        raise DomainError("already_confirmed")
+    setattr(lead, confirmation_column(lead, party), now())
+    _event(lead, actor, "outcome_confirmed", party=party.value)
+    _notify(_deputy_user(lead), "outcome_confirmed", lead)
     return lead
 
 
@@ -513,6 +611,6 @@ def outcome_confirmed(lead: Lead) -> bool:
 def end_for_erasure(lead: Lead) -> None:
     """A side deleted its account: an open lead closes, noting why (system step)."""
     if allowed(lead, Action.ERASE):
-        _move(lead, Action.ERASE, None, "a side deleted their account")
+        _move(lead, Action.ERASE, None)
         lead.closing_note = "一方已注销账号"
         lead.closed_at = now()

@@ -13,6 +13,7 @@ from matchmaker.models import Lead, Region, Role
 from matchmaker.services import exports, figures
 from matchmaker.services import introductions as intro
 from matchmaker.services.catalogue import regions_within
+from tests.factories import days_ago
 
 YEAR = figures.Period(date(2026, 1, 1), date(2099, 12, 31))
 
@@ -24,7 +25,7 @@ def worked(talent):
     intro.introduce(lead, deputy, "note")
     intro.consent(lead, graduate, True, intro.NOTICE_VERSION)
     intro.consent(lead, employer, True, intro.NOTICE_VERSION)
-    intro.record_hire(lead, employer, date(2026, 12, 1), "技术员")
+    intro.record_hire(lead, employer, days_ago(0), "技术员")
     intro.close_out(lead, deputy, "录用，销号")
     db.session.commit()
     return lead
@@ -64,7 +65,7 @@ def test_signed_projects_and_amounts(make_user, reference):
     lead = _investment_lead(owner, investor, reference)
     deputy = make_user(Role.DEPUTY)
     _connect(lead, owner, investor, deputy)
-    intro.record_signing(lead, deputy, date(2026, 12, 1), 4200)
+    intro.record_signing(lead, deputy, days_ago(0), 4200)
     db.session.commit()
     f = figures.for_region(reference.region("河南省"), YEAR)
     assert (f.projects_signed, f.signed_amount_wan, f.projects, f.interests) == (1, 4200, 1, 1)

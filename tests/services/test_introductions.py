@@ -16,11 +16,11 @@ from matchmaker.models import (
     Notification,
     Role,
 )
+from matchmaker.services import disclosure, postings, profiles
 from matchmaker.services import introductions as intro
-from matchmaker.services import postings, profiles
 from matchmaker.services.errors import DomainError
 from matchmaker.services.leads import age_mark
-from tests.factories import enterprise_profile
+from tests.factories import backdate, days_ago, enterprise_profile
 
 S = LeadStatus
 NOTICE = intro.NOTICE_VERSION
@@ -96,18 +96,19 @@ def test_talent_journey_to_close_out(talent):
 
     intro.consent(lead, graduate, True, NOTICE)
     assert lead.status is S.INTRODUCED
-    assert not intro.contact_shared(lead, ConsentParty.GRADUATE)
+    assert not disclosure.consented(lead, ConsentParty.GRADUATE, 'phone')
     intro.consent(lead, employer, True, NOTICE)
     assert lead.status is S.CONNECTED
-    assert intro.contact_shared(lead, ConsentParty.GRADUATE)
-    assert intro.contact_shared(lead, ConsentParty.EMPLOYER)
+    assert disclosure.consented(lead, ConsentParty.GRADUATE, 'phone')
+    assert disclosure.consented(lead, ConsentParty.EMPLOYER, 'phone')
 
     intro.start_follow_up(lead, employer)
     assert lead.status is S.INTERVIEWING
-    intro.record_hire(lead, employer, date(2026, 12, 1), "园艺技术员")
-    intro.record_retention(lead, deputy, 3, date(2027, 3, 1))
-    intro.record_retention(lead, deputy, 6, date(2027, 6, 1))
-    assert lead.status is S.RETAINED and lead.retained_6m_on == date(2027, 6, 1)
+    backdate(lead, 400)
+    intro.record_hire(lead, employer, days_ago(390), "园艺技术员")
+    intro.record_retention(lead, deputy, 3, days_ago(290))
+    intro.record_retention(lead, deputy, 6, days_ago(200))
+    assert lead.status is S.RETAINED and lead.retained_6m_on == days_ago(200)
     intro.close_out(lead, deputy, "已录用并稳岗半年，销号。")
     assert lead.status is S.CLOSED and lead.closed_at is not None
     assert not intro.outcome_confirmed(lead)
@@ -115,6 +116,12 @@ def test_talent_journey_to_close_out(talent):
     intro.confirm_outcome(lead, employer)
     assert intro.outcome_confirmed(lead)
     assert _events(lead)[:2] == [(S.SUGGESTED, S.INTRODUCED), (S.INTRODUCED, S.INTRODUCED)]
+    actions = [e.action for e in lead.events]
+    assert actions == [
+        "introduce", "consent_given", "consent_given", "connect", "start", "hire", "retain",
+        "retain", "close", "outcome_confirmed", "outcome_confirmed",
+    ]  # fmt: skip
+    assert all(not e.note or ":" not in e.note for e in lead.events)  # no codes in notes
     statuses = [to for _, to in _events(lead)]
     for status in (S.CONNECTED, S.INTERVIEWING, S.HIRED, S.RETAINED, S.CLOSED):
         assert status in statuses
@@ -125,9 +132,10 @@ def test_investment_journey_to_production(investment):
     _connect(lead, owner, investor, deputy)
     intro.start_follow_up(lead, investor)
     assert lead.status is S.NEGOTIATING
-    intro.record_signing(lead, deputy, date(2026, 12, 20), 4200)
-    intro.record_funds(lead, owner, date(2027, 2, 1))
-    intro.record_production(lead, owner, date(2027, 8, 1))
+    backdate(lead, 300)
+    intro.record_signing(lead, deputy, days_ago(290), 4200)
+    intro.record_funds(lead, owner, days_ago(200))
+    intro.record_production(lead, owner, days_ago(10))
     assert (lead.status, lead.outcome_amount_wan) == (S.IN_PRODUCTION, 4200)
     intro.close_out(lead, deputy, "项目投产，销号。")
     assert lead.status is S.CLOSED
@@ -136,7 +144,7 @@ def test_investment_journey_to_production(investment):
 @pytest.mark.parametrize(
     ("action", "args"),
     [
-        ("record_hire", (date(2026, 1, 1), "技术员")),
+        ("record_hire", (date.today(), "技术员")),
         ("start_follow_up", ()),
         ("record_no_deal", ("不合适",)),
         ("close_out", ("销号",)),
@@ -156,11 +164,11 @@ def test_kind_specific_steps_are_refused_on_the_other_kind(talent, investment):
     talent_lead, graduate, employer, deputy = talent
     _connect(talent_lead, graduate, employer, deputy)
     with pytest.raises(DomainError):
-        intro.record_signing(talent_lead, employer, date(2026, 1, 1), 100)
+        intro.record_signing(talent_lead, employer, date.today(), 100)
     lead, owner, investor, investment_deputy = investment
     _connect(lead, owner, investor, investment_deputy)
     with pytest.raises(DomainError):
-        intro.record_hire(lead, owner, date(2026, 1, 1), "技术员")
+        intro.record_hire(lead, owner, date.today(), "技术员")
 
 
 def test_a_declined_consent_ends_the_introduction(talent):
@@ -186,8 +194,8 @@ def test_withdrawn_consent_hides_contact_again(talent):
     lead, graduate, employer, deputy = talent
     _connect(lead, graduate, employer, deputy)
     intro.withdraw_consent(lead, graduate)
-    assert not intro.contact_shared(lead, ConsentParty.GRADUATE)
-    assert intro.contact_shared(lead, ConsentParty.EMPLOYER)
+    assert not disclosure.consented(lead, ConsentParty.GRADUATE, 'phone')
+    assert disclosure.consented(lead, ConsentParty.EMPLOYER, 'phone')
     assert lead.status is S.CONNECTED
     with pytest.raises(DomainError):
         intro.withdraw_consent(lead, graduate)
@@ -263,7 +271,7 @@ def test_only_the_introducing_deputy_follows_up(talent, make_user):
     _connect(lead, graduate, employer, deputy)
     colleague = make_user(Role.DEPUTY)
     with pytest.raises(DomainError):
-        intro.record_hire(lead, colleague, date(2026, 12, 1), "技术员")
+        intro.record_hire(lead, colleague, days_ago(0), "技术员")
 
 
 def test_who_can_see_a_lead(talent, make_user):
@@ -290,10 +298,10 @@ def test_a_changed_notice_asks_again(talent, monkeypatch):
     lead, graduate, employer, deputy = talent
     _connect(lead, graduate, employer, deputy)
     monkeypatch.setattr(intro, "NOTICE_VERSION", "2027-01")
-    assert not intro.contact_shared(lead, ConsentParty.GRADUATE)
+    assert not disclosure.consented(lead, ConsentParty.GRADUATE, 'phone')
     assert intro.needs_renewal(lead, ConsentParty.GRADUATE)
     intro.consent(lead, graduate, True, "2027-01")
-    assert intro.contact_shared(lead, ConsentParty.GRADUATE)
+    assert disclosure.consented(lead, ConsentParty.GRADUATE, 'phone')
     assert lead.status is S.CONNECTED
     intro.consent(lead, employer, False, "2027-01")
-    assert not intro.contact_shared(lead, ConsentParty.EMPLOYER)
+    assert not disclosure.consented(lead, ConsentParty.EMPLOYER, 'phone')

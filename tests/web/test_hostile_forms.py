@@ -31,7 +31,7 @@ from matchmaker.extensions import db
 from matchmaker.models import Lead
 from matchmaker.services import imports
 from matchmaker.services import introductions as intro
-from tests.factories import PASSWORD, valid_credit_code
+from tests.factories import PASSWORD, days_ago, valid_credit_code
 from tests.web import two_tenants
 from tests.web.test_hostile_input import HOSTILE
 
@@ -321,15 +321,15 @@ def _as(part, action, *args):
 TALENT_WALK = [
     _consent_both(("graduate", "firm")),
     _as("firm", intro.start_follow_up),
-    _as("firm", intro.record_hire, date(2026, 12, 1), "园艺技术员"),
+    _as("firm", intro.record_hire, days_ago(0), "园艺技术员"),
     _as("deputy", intro.close_out, "已录用，销号。"),
 ]
 INVEST_WALK = [
     _consent_both(("firm", "investor")),
     _as("firm", intro.start_follow_up),
-    _as("firm", intro.record_signing, date(2026, 12, 1), 3000),
-    _as("firm", intro.record_funds, date(2026, 12, 20)),
-    _as("firm", intro.record_production, date(2027, 3, 1)),
+    _as("firm", intro.record_signing, days_ago(0), 3000),
+    _as("firm", intro.record_funds, days_ago(0)),
+    _as("firm", intro.record_production, days_ago(0)),
     _as("deputy", intro.close_out, "已投产，销号。"),
 ]
 

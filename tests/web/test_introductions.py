@@ -5,7 +5,8 @@ from sqlalchemy import func, select
 
 from matchmaker.extensions import db
 from matchmaker.models import ContactView, Lead, LeadStatus, Role
-from tests.factories import PASSWORD
+from matchmaker.services import introductions as intro
+from tests.factories import PASSWORD, days_ago
 
 PHONE_SHOWN = "138 3740 0001"  # the graduate's phone as the page writes it
 
@@ -41,7 +42,7 @@ def _consent_both(lead, sessions):
         page = sessions[side].get(f"/leads/{lead.id}/consent").text
         assert "您同意的内容" in page
         sessions[side].post(
-            f"/leads/{lead.id}/consent", data={"notice_version": "2026-11", "agree": "y"}
+            f"/leads/{lead.id}/consent", data={"notice_version": intro.NOTICE_VERSION, "agree": "y"}
         )
     assert _status(lead) is LeadStatus.CONNECTED
 
@@ -65,7 +66,7 @@ def test_the_whole_talent_journey(journey):
     s["employer"].post(f"/leads/{lead.id}/start", data={})
     s["employer"].post(
         f"/leads/{lead.id}/hire",
-        data={"hire-on": "2026-12-01", "hire-position": "园艺技术员", "hire-note": ""},
+        data={"hire-on": days_ago(0).isoformat(), "hire-position": "园艺技术员", "hire-note": ""},
     )
     assert _status(lead) is LeadStatus.HIRED
     s["deputy"].post(f"/leads/{lead.id}/close", data={"close-note": "已录用，销号。"})
@@ -85,11 +86,11 @@ def test_contact_details_only_between_consent_and_withdrawal(journey):
     _introduce(lead, s)
     assert PHONE_SHOWN not in s["employer"].get(f"/leads/{lead.id}").text
     s["graduate"].post(
-        f"/leads/{lead.id}/consent", data={"notice_version": "2026-11", "agree": "y"}
+        f"/leads/{lead.id}/consent", data={"notice_version": intro.NOTICE_VERSION, "agree": "y"}
     )
     assert PHONE_SHOWN not in s["employer"].get(f"/leads/{lead.id}").text  # one side only
     s["employer"].post(
-        f"/leads/{lead.id}/consent", data={"notice_version": "2026-11", "agree": "y"}
+        f"/leads/{lead.id}/consent", data={"notice_version": intro.NOTICE_VERSION, "agree": "y"}
     )
     assert PHONE_SHOWN in s["employer"].get(f"/leads/{lead.id}").text
     assert PHONE_SHOWN in s["deputy"].get(f"/leads/{lead.id}").text
@@ -118,7 +119,7 @@ def test_an_illegal_step_is_refused_with_a_message(journey):
     lead, s = journey
     response = s["deputy"].post(
         f"/leads/{lead.id}/hire",
-        data={"hire-on": "2026-12-01", "hire-position": "技术员"},
+        data={"hire-on": days_ago(0).isoformat(), "hire-position": "技术员"},
         follow_redirects=True,
     )
     assert "不能进行此操作" in response.text
