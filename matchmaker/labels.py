@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
 from .models import (
+    ConsentParty,
     Degree,
     DeputyLevel,
     InterestStatus,
@@ -81,8 +82,16 @@ LEAD_STATUS = {
     LeadStatus.CLOSED: _l("Closed out"),
 }
 
+CONSENT_PARTY = {
+    ConsentParty.GRADUATE: _l("Graduate"),
+    ConsentParty.EMPLOYER: _l("Employer"),
+    ConsentParty.PROJECT_OWNER: _l("Project owner"),
+    ConsentParty.INVESTOR: _l("Investor"),
+}
+
 ALL = {
     "role": ROLE,
+    "consent_party": CONSENT_PARTY,
     "deputy_level": DEPUTY_LEVEL,
     "region_level": REGION_LEVEL,
     "degree": DEGREE,

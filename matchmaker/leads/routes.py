@@ -132,10 +132,11 @@ def available_steps(lead: Lead) -> dict:
 
 
 def _contacts(lead: Lead) -> list:
-    """Contact details the current user may see on this lead; each view is logged."""
-    shown = disclosure.contacts_for(lead, current_user)
+    """The people on this lead as the current user may see them; each view of contact
+    details is logged."""
+    shown = disclosure.known_to(lead, current_user)
     for person in shown:
-        if person.account is not None:
+        if person.has_contact and person.account is not None:
             intro.log_contact_view(current_user, person.account, lead)
     return shown
 

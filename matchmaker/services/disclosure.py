@@ -12,10 +12,13 @@ e-mail).
   given under the current notice and names that field. Contact fields stop showing at
   close-out (the introduction is over); identity stays (they met). A side that declined,
   lapsed or left before both agreed was never in contact, so stays anonymous for good.
-- The responsible deputy sees contact fields under the same consent as the other side.
-- Officials of the lead's station (the deputies who may act on it: routed ones before the
-  introduction, then the one who made it; never one with a declared interest) and its
-  staff, and administrators, see identity: they vet the introduction and answer for it.
+- The deputies who may act on the lead (routed ones before the introduction, then the one
+  who made it; never one with a declared interest) see identity: they vet the introduction
+  and answer for it. The responsible deputy sees contact fields under the same consent as
+  the other side.
+- The staff of the lead's station and administrators see everything: they keep the
+  station's register (they import the rosters and verify the firms); each view of contact
+  details on a lead is logged like anyone's.
 - Nobody else sees anything (they cannot open the lead at all).
 """
 
@@ -92,9 +95,12 @@ def may_show(lead: Lead, viewer: User | None, party: ConsentParty, field: str) -
     own = intro.party_of(lead, viewer)
     if own is party:
         return True
-    official = own is None and (
-        viewer.role in (Role.STAFF, Role.ADMIN)
-        or (viewer.role is Role.DEPUTY and intro.may_act_as_deputy(viewer.deputy, lead))
+    if own is None and viewer.role in (Role.STAFF, Role.ADMIN):
+        return True  # they keep the station's register (rosters, verification)
+    official = (
+        own is None
+        and viewer.role is Role.DEPUTY
+        and intro.may_act_as_deputy(viewer.deputy, lead)
     )
     if field in IDENTITY:
         if official:
@@ -148,10 +154,10 @@ def other_sides(lead: Lead, viewer: User) -> list[Person]:
     return [person(lead, viewer, p) for p in parties(lead) if p is not own]
 
 
-def contacts_for(lead: Lead, viewer: User) -> list[Person]:
-    """The other sides whose contact details the viewer may see now (the lead page logs
-    each such view)."""
-    return [p for p in other_sides(lead, viewer) if p.has_contact]
+def known_to(lead: Lead, viewer: User) -> list[Person]:
+    """The other sides of whom the viewer may see anything personal now (the lead page
+    logs each view of contact details)."""
+    return [p for p in other_sides(lead, viewer) if p.name or p.school or p.has_contact]
 
 
 def hidden_reason(lead: Lead) -> str:
