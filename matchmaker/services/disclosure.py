@@ -98,9 +98,7 @@ def may_show(lead: Lead, viewer: User | None, party: ConsentParty, field: str) -
     if own is None and viewer.role in (Role.STAFF, Role.ADMIN):
         return True  # they keep the station's register (rosters, verification)
     official = (
-        own is None
-        and viewer.role is Role.DEPUTY
-        and intro.may_act_as_deputy(viewer.deputy, lead)
+        own is None and viewer.role is Role.DEPUTY and intro.may_act_as_deputy(viewer.deputy, lead)
     )
     if field in IDENTITY:
         if official:

@@ -96,11 +96,11 @@ def test_talent_journey_to_close_out(talent):
 
     intro.consent(lead, graduate, True, NOTICE)
     assert lead.status is S.INTRODUCED
-    assert not disclosure.consented(lead, ConsentParty.GRADUATE, 'phone')
+    assert not disclosure.consented(lead, ConsentParty.GRADUATE, "phone")
     intro.consent(lead, employer, True, NOTICE)
     assert lead.status is S.CONNECTED
-    assert disclosure.consented(lead, ConsentParty.GRADUATE, 'phone')
-    assert disclosure.consented(lead, ConsentParty.EMPLOYER, 'phone')
+    assert disclosure.consented(lead, ConsentParty.GRADUATE, "phone")
+    assert disclosure.consented(lead, ConsentParty.EMPLOYER, "phone")
 
     intro.start_follow_up(lead, employer)
     assert lead.status is S.INTERVIEWING
@@ -194,8 +194,8 @@ def test_withdrawn_consent_hides_contact_again(talent):
     lead, graduate, employer, deputy = talent
     _connect(lead, graduate, employer, deputy)
     intro.withdraw_consent(lead, graduate)
-    assert not disclosure.consented(lead, ConsentParty.GRADUATE, 'phone')
-    assert disclosure.consented(lead, ConsentParty.EMPLOYER, 'phone')
+    assert not disclosure.consented(lead, ConsentParty.GRADUATE, "phone")
+    assert disclosure.consented(lead, ConsentParty.EMPLOYER, "phone")
     assert lead.status is S.CONNECTED
     with pytest.raises(DomainError):
         intro.withdraw_consent(lead, graduate)
@@ -298,10 +298,10 @@ def test_a_changed_notice_asks_again(talent, monkeypatch):
     lead, graduate, employer, deputy = talent
     _connect(lead, graduate, employer, deputy)
     monkeypatch.setattr(intro, "NOTICE_VERSION", "2027-01")
-    assert not disclosure.consented(lead, ConsentParty.GRADUATE, 'phone')
+    assert not disclosure.consented(lead, ConsentParty.GRADUATE, "phone")
     assert intro.needs_renewal(lead, ConsentParty.GRADUATE)
     intro.consent(lead, graduate, True, "2027-01")
-    assert disclosure.consented(lead, ConsentParty.GRADUATE, 'phone')
+    assert disclosure.consented(lead, ConsentParty.GRADUATE, "phone")
     assert lead.status is S.CONNECTED
     intro.consent(lead, employer, False, "2027-01")
-    assert not disclosure.consented(lead, ConsentParty.EMPLOYER, 'phone')
+    assert not disclosure.consented(lead, ConsentParty.EMPLOYER, "phone")

@@ -137,7 +137,7 @@ def check_state(reader: Reader, state: str) -> int:
     for viewer in VIEWERS:
         allowed, forbidden = {}, {}
         for lead in leads:
-            for party in (intro_parties(lead)):
+            for party in intro_parties(lead):
                 part = holder_part(lead, party)
                 if intro.party_of(lead, users[viewer]) is party:
                     continue  # one's own details
