@@ -350,7 +350,7 @@ SENTENCES: dict[str, Sentence] = {
     "overdue": Sentence(lambda f: f.overdue_review > 0, "其中{overdue_review}条已超过审核期限"),
     "review_time": Sentence(
         lambda f: f.reviewed > 0 and f.median_days_to_review is not None,
-        "期内代表共审核推荐线索{reviewed}条，审核用时中位数{median_days_to_review:g}天",
+        "期内代表共审核推荐线索{reviewed}条，审核用时中位数{review_days}",
     ),
     "deputies": Sentence(
         lambda f: f.deputies_engaged > 0, "{deputies_engaged}名代表参与线索审核和对接服务"
@@ -382,7 +382,7 @@ SENTENCES: dict[str, Sentence] = {
     "none_closed": Sentence(lambda f: f.closed_out == 0, "期内尚无线索办结销号"),
     "close_time": Sentence(
         lambda f: f.closed_out > 0 and f.median_days_to_close is not None,
-        "从推荐到销号用时中位数{median_days_to_close:g}天",
+        "从推荐到销号用时中位数{close_days}",
     ),
     "red": Sentence(
         lambda f: f.red_items > 0,
@@ -426,7 +426,16 @@ def summary_values(place: str, f: Figures, period: Period, is_station: bool) -> 
         "place": place,
         "via": "" if is_station else "依托人大代表联络站",
         "reviewed_of_suggestions": f.suggestions - f.awaiting_review,
+        "review_days": _days(f.median_days_to_review),
+        "close_days": _days(f.median_days_to_close),
     }
+
+
+def _days(median: float | None) -> str:
+    """9.5天; under a day as 不足1天 rather than a bare 0."""
+    if median is None:
+        return ""
+    return "不足1天" if median < 1 else f"{median:g}天"
 
 
 def summary(place: str, f: Figures, period: Period, is_station: bool = False) -> str:

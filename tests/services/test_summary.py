@@ -93,3 +93,10 @@ def test_zero_counts_make_no_claims():
 def test_a_past_period_is_named_by_its_dates():
     text = summary("某站", F(), Period(date(2025, 1, 1), date(2025, 12, 31)), is_station=True)
     assert text.startswith("2025年1月1日至2025年12月31日，某站")
+
+
+def test_a_median_under_a_day_is_not_called_zero_days():
+    f = F(reviewed=2, median_days_to_review=0.0, closed_out=1, median_days_to_close=0.4)
+    text = summary("某站", f, PERIOD, is_station=True)
+    assert "审核用时中位数不足1天" in text and "销号用时中位数不足1天" in text
+    assert "0天" not in text

@@ -1,6 +1,7 @@
 """The figures pages: scope, drill-down, downloads."""
 
 import io
+import re
 
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -125,3 +126,38 @@ def test_bad_dates_fall_back_with_a_message(client, auth, reference):
     own = reference.station("陈化店镇人大代表联络站")
     page = client.get(f"/figures/station/{own.id}?start=昨天&end=2026-01-01").text
     assert "日期格式应为" in page
+
+
+def _print_rules(css: str) -> str:
+    """The text of every ``@media print { … }`` block of a stylesheet."""
+    blocks = []
+    for match in re.finditer(r"@media\s+print\s*\{", css):
+        depth, end = 1, match.end()
+        while depth:
+            depth += {"{": 1, "}": -1}.get(css[end], 0)
+            end += 1
+        blocks.append(css[match.end() : end - 1])
+    return "\n".join(blocks)
+
+
+def _hidden_selectors(rules: str) -> set[str]:
+    hidden = set()
+    for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", rules):
+        if re.search(r"display:\s*none", body):
+            hidden |= {s.strip() for s in selectors.split(",")}
+    return hidden
+
+
+def test_figure_pages_link_a_print_stylesheet_that_hides_the_controls(client, auth, reference):
+    auth.login_as(Role.STAFF)
+    own = reference.station("陈化店镇人大代表联络站")
+    page = client.get(f"/figures/station/{own.id}?start=2026-01-01&end=2026-11-29").text
+    href = re.search(r'<link rel="stylesheet" href="([^"]+)"', page).group(1)
+    assert href.startswith("/static/")  # served by the app itself
+    with client.get(href) as stylesheet:
+        hidden = _hidden_selectors(_print_rules(stylesheet.text))
+    for selector in ("nav", ".site-header", ".lang", ".button", "button", "form", ".flash"):
+        assert selector in hidden, selector
+    printed = re.search(r'<p class="print-only period-line">(.*?)</p>', page).group(1)
+    assert "2026年1月1日" in printed and "2026年11月29日" in printed  # the period, printed
+    assert 'class="filters no-print"' in page
