@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -276,3 +276,20 @@ def test_figures_cost_the_same_statements_at_any_size_and_load_no_lead(
     _more_leads(talent, make_user, 3)
     assert measure() == small
     assert small[1] == 0  # counted in the database, never loaded as objects
+
+
+def test_the_lead_list_holds_the_leads_live_in_the_period(app, talent, make_user, reference):
+    deputy = talent[3]
+    dismissed_long_ago, open_since_2025, suggested_later = _more_leads(talent, make_user, 2)
+    intro.dismiss(dismissed_long_ago, deputy, next(iter(intro.dismiss_reasons())))
+    dismissed_long_ago.status_changed_at = dismissed_long_ago.created_at = datetime(
+        2025, 3, 1, tzinfo=UTC
+    )
+    open_since_2025.created_at = datetime(2025, 6, 1, tzinfo=UTC)  # open when the period began
+    suggested_later.created_at = datetime(2100, 1, 1, tzinfo=UTC)
+    db.session.commit()
+    station = reference.station("陈化店镇人大代表联络站")
+    with app.test_request_context():
+        rows = exports.lead_rows([station.id], YEAR)
+    assert [row[0] for row in rows[1:]] == [open_since_2025.id]
+    assert rows[1][2] == "待审核" and rows[1][-1] == ""  # no deputy yet: an empty cell
