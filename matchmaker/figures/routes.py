@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Lead, Region, RegionLevel, Role, Station
+from ..models import Region, RegionLevel, Role, Station
 from ..services import audit, exports, figures
 from ..services.catalogue import regions_within
 from ..web import restrict_to
@@ -78,6 +78,7 @@ def station(station_id: int):
         export_endpoint="figures.station_export",
         export_args={"station_id": place.id},
         lineage=place.region.lineage(),
+        today=figures.today(),
     )
 
 
@@ -101,15 +102,28 @@ def region(region_id: int):
         export_endpoint="figures.region_export",
         export_args={"region_id": place.id},
         lineage=place.lineage(),
-        chart_max=max([1, *(r[2].suggestions for r in rows)]),
+        today=figures.today(),
+        chart_max=_chart_max(rows),
+        chart_bars=CHART_BARS,
     )
 
 
-def _download(table_name: str, sheets: dict, fmt: str) -> Response:
+CHART_BARS = ("suggestions", "introductions", "hires", "closed_out", "solved")
+
+
+def _chart_max(rows) -> int:
+    """The longest bar of the chart, so none runs off it."""
+    return max([1, *(getattr(f, key) for _, _, f in rows for key in CHART_BARS)])
+
+
+def _download(table_name: str, sheets: dict, fmt: str, title: str) -> Response:
     audit.record(current_user, "export", table_name, format=fmt, args=dict(request.args))
     db.session.commit()
     first_table = next(iter(sheets.values()))
-    body = exports.to_xlsx(sheets) if fmt == "xlsx" else exports.to_csv(first_table)
+    if fmt == "xlsx":
+        body = exports.to_xlsx(sheets, title=title)
+    else:
+        body = exports.to_csv(first_table, title=title)
     name = f"{table_name}.{fmt}"
     return Response(
         body,
@@ -125,9 +139,11 @@ def station_export(station_id: int, what: str, fmt: str):
     period = _period()
     if what == "figures":
         table = exports.figure_rows([(place.name, figures.for_station(place, period))])
-        return _download("station-figures", {"数据汇总": table}, fmt)
-    leads = db.session.scalars(select(Lead).where(Lead.station_id == place.id).order_by(Lead.id))
-    return _download("station-leads", {"线索清单": exports.lead_rows(list(leads))}, fmt)
+        title = exports.title(place.name, "数据汇总", period)
+        return _download("station-figures", {"数据汇总": table}, fmt, title)
+    table = exports.lead_rows([place.id], period)
+    title = exports.title(place.name, "线索明细", period)
+    return _download("station-leads", {"线索清单": table}, fmt, title)
 
 
 @bp.route("/region/<int:region_id>/<any(figures, leads):what>.<any(xlsx, csv):fmt>")
@@ -138,9 +154,8 @@ def region_export(region_id: int, what: str, fmt: str):
     if what == "figures":
         rows = [(name, f) for name, _, f in figures.breakdown(place, period)]
         rows.append(("合计", figures.for_region(place, period)))
-        return _download("region-figures", {"数据汇总": exports.figure_rows(rows)}, fmt)
-    station_ids = figures.stations_within(regions_within(place))
-    leads = db.session.scalars(
-        select(Lead).where(Lead.station_id.in_(station_ids)).order_by(Lead.id)
-    )
-    return _download("region-leads", {"线索清单": exports.lead_rows(list(leads))}, fmt)
+        title = exports.title(place.label, "数据汇总", period)
+        return _download("region-figures", {"数据汇总": exports.figure_rows(rows)}, fmt, title)
+    table = exports.lead_rows(figures.stations_within(regions_within(place)), period)
+    title = exports.title(place.label, "线索明细", period)
+    return _download("region-leads", {"线索清单": table}, fmt, title)

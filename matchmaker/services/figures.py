@@ -4,17 +4,35 @@ A region's figures count what lies inside it: postings by their location, profil
 their hometown, leads by the station they belong to. So a parent region's counts are the
 sum of its children's plus whatever sits at the parent's own level, and the roll-up
 township → county → city → province holds by construction. Medians are taken over
-the leads themselves, never averaged from children.
+the leads themselves, never averaged from children. Every figure is an aggregate
+query: no page loads the leads one by one.
+
+Definitions (a lead counts for a period when the moment named falls in it):
+
+- suggestions: leads created (suggested) in the period; reviewed: leads whose review
+  (introduced or dismissed) fell in the period, whenever they were suggested.
+- awaiting_review / overdue_review / reviewed_late: of the period's suggestions, those
+  not reviewed yet; of those, the ones older than their station's review deadline
+  (amber or red); and those whose review came later than the deadline.
+- closed_out (销号): leads that reached status ``closed`` in the period (``closed_at`` in
+  the period), by a deputy's close-out or because a side deleted its account.
+- solved: the closed-out leads whose recorded outcome is a result — a hire (hired or
+  retained: ``outcome_position`` set) or a signing (signed, funds arrived, in
+  production: ``outcome_amount_wan`` set) — rather than no deal, a decline or a lapse.
+- red_items: suggestions of the station(s) waiting now for more than twice their
+  station's review deadline (三色督办 red), whenever they were suggested.
 """
 
 from __future__ import annotations
 
-import statistics
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Float, case, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
 
 from ..extensions import db
 from ..models import (
@@ -32,9 +50,19 @@ from ..models import (
     User,
 )
 from .catalogue import regions_within, station_area
-from .leads import age_mark
 
 LOCAL = ZoneInfo("Asia/Shanghai")
+DAY = 86400
+
+
+def today() -> date:
+    """Today's date in Henan."""
+    return datetime.now(LOCAL).date()
+
+
+def zh_date(day: date) -> str:
+    """2026年11月29日, whatever the page language (the reports are in Chinese)."""
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 @dataclass(frozen=True)
@@ -46,8 +74,12 @@ class Period:
 
     @classmethod
     def this_year(cls, today: date | None = None) -> Period:
-        today = today or datetime.now(LOCAL).date()
-        return cls(date(today.year, 1, 1), today)
+        day = today or datetime.now(LOCAL).date()
+        return cls(date(day.year, 1, 1), day)
+
+    def zh(self) -> str:
+        """2026年1月1日—2026年11月29日"""
+        return f"{zh_date(self.start)}—{zh_date(self.end)}"
 
     def bounds(self) -> tuple[datetime, datetime]:
         """The period as an aware UTC interval [from, to)."""
@@ -67,11 +99,16 @@ class Figures:
     interests: int = 0
     suggestions: int = 0
     reviewed: int = 0
+    awaiting_review: int = 0
+    overdue_review: int = 0
+    reviewed_late: int = 0
     introductions: int = 0
     connected: int = 0
     hires: int = 0
     projects_signed: int = 0
     signed_amount_wan: int = 0
+    closed_out: int = 0
+    solved: int = 0
     median_days_to_review: float | None = None
     median_days_to_close: float | None = None
     red_items: int = 0
@@ -89,15 +126,38 @@ COLUMNS = {
     "interests": "投资意向（个）",
     "suggestions": "推荐线索（条）",
     "reviewed": "已审核（条）",
+    "awaiting_review": "推荐线索中未审核（条）",
+    "overdue_review": "未审核中已超期（条）",
+    "reviewed_late": "推荐线索中超期审核（条）",
     "introductions": "引荐（次）",
     "connected": "双方对接（次）",
     "hires": "促成就业（人）",
     "projects_signed": "签约项目（个）",
     "signed_amount_wan": "签约金额（万元）",
+    "closed_out": "销号线索（条）",
+    "solved": "销号中促成就业或签约（条）",
     "median_days_to_review": "审核用时中位数（天）",
     "median_days_to_close": "销号用时中位数（天）",
     "red_items": "超期未审（条）",
 }
+
+
+class epoch_seconds(FunctionElement):
+    """Seconds since 1970 of a timestamp column, in SQL (for spans between two columns)."""
+
+    type = Float()
+    inherit_cache = True
+    name = "epoch_seconds"
+
+
+@compiles(epoch_seconds)
+def _epoch_postgresql(element, compiler, **kw) -> str:
+    return f"EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(epoch_seconds, "sqlite")
+def _epoch_sqlite(element, compiler, **kw) -> str:
+    return f"((julianday({compiler.process(element.clauses, **kw)}) - 2440587.5) * 86400.0)"
 
 
 def _in(column, period: Period):
@@ -107,6 +167,11 @@ def _in(column, period: Period):
 
 def _count(query) -> int:
     return int(db.session.scalar(query) or 0)
+
+
+def _tally(condition):
+    """How many rows meet ``condition``: one column of an aggregate query."""
+    return func.count(case((condition, 1)))
 
 
 def compute(region_ids: list[int], station_ids: list[int], period: Period) -> Figures:
@@ -138,21 +203,13 @@ def compute(region_ids: list[int], station_ids: list[int], period: Period) -> Fi
 
 def _lead_figures(f: Figures, station_ids: list[int], period: Period) -> None:
     mine = Lead.station_id.in_(station_ids)
-    for name, column in (
-        ("suggestions", Lead.created_at),
-        ("reviewed", Lead.reviewed_at),
-        ("introductions", Lead.introduced_at),
-        ("connected", Lead.connected_at),
-    ):
-        setattr(f, name, _count(select(func.count(Lead.id)).where(mine, _in(column, period))))
+    _lead_counts(f, mine, period)
     f.hires = _events_to(LeadStatus.HIRED, station_ids, period)
-    signed = select(Lead.id, Lead.outcome_amount_wan).where(
-        mine,
-        Lead.id.in_(_event_leads(LeadStatus.SIGNED, station_ids, period)),
+    signed = select(func.count(Lead.id), func.sum(Lead.outcome_amount_wan)).where(
+        mine, Lead.id.in_(_event_leads(LeadStatus.SIGNED, station_ids, period))
     )
-    rows = db.session.execute(signed).all()
-    f.projects_signed = len(rows)
-    f.signed_amount_wan = sum(amount or 0 for _, amount in rows)
+    count, amount = db.session.execute(signed).one()
+    f.projects_signed, f.signed_amount_wan = int(count or 0), int(amount or 0)
     f.median_days_to_review = _median_days(mine, Lead.reviewed_at, period)
     f.median_days_to_close = _median_days(mine, Lead.closed_at, period)
     f.deputies_engaged = _count(
@@ -161,8 +218,33 @@ def _lead_figures(f: Figures, station_ids: list[int], period: Period) -> None:
         .join(User, User.id == LeadEvent.actor_id)
         .where(mine, User.role == Role.DEPUTY, _in(LeadEvent.created_at, period))
     )
-    waiting = db.session.scalars(select(Lead).where(mine, Lead.status == LeadStatus.SUGGESTED))
-    f.red_items = sum(1 for lead in waiting if age_mark(lead) == "red")
+
+
+def _lead_counts(f: Figures, mine, period: Period) -> None:
+    """The counts read off the lead rows themselves, in one aggregate query."""
+    now = datetime.now(UTC).timestamp()
+    deadline = Station.review_deadline_days * DAY
+    age = now - epoch_seconds(Lead.created_at)
+    suggested = _in(Lead.created_at, period)
+    waiting = suggested & Lead.reviewed_at.is_(None)
+    closed = _in(Lead.closed_at, period)
+    result = Lead.outcome_position.is_not(None) | Lead.outcome_amount_wan.is_not(None)
+    late = epoch_seconds(Lead.reviewed_at) - epoch_seconds(Lead.created_at) > deadline
+    counts = {
+        "suggestions": _tally(suggested),
+        "reviewed": _tally(_in(Lead.reviewed_at, period)),
+        "awaiting_review": _tally(waiting),
+        "overdue_review": _tally(waiting & (age > deadline)),
+        "reviewed_late": _tally(suggested & Lead.reviewed_at.is_not(None) & late),
+        "introductions": _tally(_in(Lead.introduced_at, period)),
+        "connected": _tally(_in(Lead.connected_at, period)),
+        "closed_out": _tally(closed),
+        "solved": _tally(closed & result),
+        "red_items": _tally((Lead.status == LeadStatus.SUGGESTED) & (age > 2 * deadline)),
+    }
+    query = select(*counts.values()).join(Station, Station.id == Lead.station_id).where(mine)
+    for name, value in zip(counts, db.session.execute(query).one(), strict=True):
+        setattr(f, name, int(value or 0))
 
 
 def _event_leads(status: LeadStatus, station_ids: list[int], period: Period):
@@ -186,11 +268,14 @@ def _events_to(status: LeadStatus, station_ids: list[int], period: Period) -> in
 
 
 def _median_days(mine, column, period: Period) -> float | None:
-    rows = db.session.execute(
-        select(Lead.created_at, column).where(mine, _in(column, period))
-    ).all()
-    days = [(done - created).total_seconds() / 86400 for created, done in rows]
-    return round(statistics.median(days), 1) if days else None
+    """The median of (``column`` − created) in days, picked out by the database."""
+    span = epoch_seconds(column) - epoch_seconds(Lead.created_at)
+    found = select(span).where(mine, _in(column, period))
+    n = _count(select(func.count()).select_from(found.subquery()))
+    if not n:
+        return None
+    middle = list(db.session.scalars(found.order_by(span).offset((n - 1) // 2).limit(2 - n % 2)))
+    return round(sum(middle) / len(middle) / DAY, 1)
 
 
 # --- regions, stations and the roll-up ------------------------------------------------
@@ -221,27 +306,145 @@ def breakdown(region: Region, period: Period) -> list[tuple[str, Region | None, 
     return rows
 
 
+@dataclass(frozen=True)
+class Sentence:
+    """One clause of the summary and the condition on the counts under which it is true."""
+
+    when: Callable[[Figures], bool]
+    text: str  # str.format over the figures' fields and ``summary_values``
+
+
+def _registered(f: Figures) -> int:
+    return f.needs + f.profiles + f.projects + f.interests
+
+
+#: The summary's clauses; each one appears exactly when its ``when`` holds.
+SENTENCES: dict[str, Sentence] = {
+    "registered": Sentence(
+        lambda f: _registered(f) > 0,
+        "{since}，{place}{via}共登记岗位需求{needs}个、高校毕业生和返乡青年{profiles}名、"
+        "招商项目{projects}个、投资意向{interests}个",
+    ),
+    "nothing_registered": Sentence(
+        lambda f: _registered(f) == 0,
+        "{since}，{place}{via}未新登记岗位需求、高校毕业生和返乡青年、招商项目或投资意向",
+    ),
+    "no_suggestions": Sentence(lambda f: f.suggestions == 0, "平台未产生新的推荐对接线索"),
+    "all_reviewed_on_time": Sentence(
+        lambda f: f.suggestions > 0 and f.awaiting_review == 0 and f.reviewed_late == 0,
+        "平台推荐对接线索{suggestions}条，均已在审核期限内审核",
+    ),
+    "all_reviewed_some_late": Sentence(
+        lambda f: f.suggestions > 0 and f.awaiting_review == 0 and f.reviewed_late > 0,
+        "平台推荐对接线索{suggestions}条，均已审核，其中{reviewed_late}条超过审核期限后才审核",
+    ),
+    "none_reviewed": Sentence(
+        lambda f: f.suggestions > 0 and f.awaiting_review == f.suggestions,
+        "平台推荐对接线索{suggestions}条，均未审核",
+    ),
+    "partly_reviewed": Sentence(
+        lambda f: 0 < f.awaiting_review < f.suggestions,
+        "平台推荐对接线索{suggestions}条，已审核{reviewed_of_suggestions}条，"
+        "尚有{awaiting_review}条未审核",
+    ),
+    "overdue": Sentence(lambda f: f.overdue_review > 0, "其中{overdue_review}条已超过审核期限"),
+    "review_time": Sentence(
+        lambda f: f.reviewed > 0 and f.median_days_to_review is not None,
+        "期内代表共审核推荐线索{reviewed}条，审核用时中位数{review_days}",
+    ),
+    "deputies": Sentence(
+        lambda f: f.deputies_engaged > 0, "{deputies_engaged}名代表参与线索审核和对接服务"
+    ),
+    "introduced": Sentence(lambda f: f.introductions > 0, "牵线引荐{introductions}次"),
+    "connected": Sentence(lambda f: f.connected > 0, "促成双方同意对接{connected}次"),
+    "no_introductions": Sentence(
+        lambda f: f.introductions == 0 and f.connected == 0, "期内尚无牵线引荐和双方对接"
+    ),
+    "hired": Sentence(lambda f: f.hires > 0, "促成就业{hires}人"),
+    "signed": Sentence(
+        lambda f: f.projects_signed > 0, "签约项目{projects_signed}个、金额{signed_amount_wan}万元"
+    ),
+    "no_results": Sentence(
+        lambda f: f.hires == 0 and f.projects_signed == 0, "尚未促成就业或项目签约"
+    ),
+    "closed_all_solved": Sentence(
+        lambda f: f.closed_out > 0 and f.solved == f.closed_out,
+        "办结销号线索{closed_out}条，均促成就业或签约",
+    ),
+    "closed_some_solved": Sentence(
+        lambda f: 0 < f.solved < f.closed_out,
+        "办结销号线索{closed_out}条，其中促成就业或签约{solved}条",
+    ),
+    "closed_none_solved": Sentence(
+        lambda f: f.closed_out > 0 and f.solved == 0,
+        "办结销号线索{closed_out}条，均未促成就业或签约",
+    ),
+    "none_closed": Sentence(lambda f: f.closed_out == 0, "期内尚无线索办结销号"),
+    "close_time": Sentence(
+        lambda f: f.closed_out > 0 and f.median_days_to_close is not None,
+        "从推荐到销号用时中位数{close_days}",
+    ),
+    "red": Sentence(
+        lambda f: f.red_items > 0,
+        "目前尚有{red_items}条推荐线索超过审核期限两倍仍未审核，已列入督办",
+    ),
+}
+
+#: Which clauses make up each sentence of the paragraph, in reading order.
+PARAGRAPH = (
+    ("registered", "nothing_registered"),
+    (
+        "no_suggestions",
+        "all_reviewed_on_time",
+        "all_reviewed_some_late",
+        "none_reviewed",
+        "partly_reviewed",
+        "overdue",
+    ),
+    ("review_time",),
+    ("deputies", "introduced", "connected", "no_introductions", "hired", "signed", "no_results"),
+    ("closed_all_solved", "closed_some_solved", "closed_none_solved", "none_closed", "close_time"),
+    ("red",),
+)
+
+
+def _since(period: Period) -> str:
+    """今年以来 only for this year up to today; a period ending earlier names its end."""
+    now = today()
+    if period.end < now:
+        return f"{zh_date(period.start)}至{zh_date(period.end)}"
+    if period.start == date(now.year, 1, 1):
+        return "今年以来"
+    return f"{zh_date(period.start)}以来"
+
+
+def summary_values(place: str, f: Figures, period: Period, is_station: bool) -> dict:
+    """What the clauses are filled with: the figures and a few phrases."""
+    return {
+        **f.as_dict(),
+        "since": _since(period),
+        "place": place,
+        "via": "" if is_station else "依托人大代表联络站",
+        "reviewed_of_suggestions": f.suggestions - f.awaiting_review,
+        "review_days": _days(f.median_days_to_review),
+        "close_days": _days(f.median_days_to_close),
+    }
+
+
+def _days(median: float | None) -> str:
+    """9.5天; under a day as 不足1天 rather than a bare 0."""
+    if median is None:
+        return ""
+    return "不足1天" if median < 1 else f"{median:g}天"
+
+
 def summary(place: str, f: Figures, period: Period, is_station: bool = False) -> str:
-    """A Chinese paragraph in the style of the provincial bulletin, ready to paste."""
-    since = (
-        "今年以来"
-        if period.start.month == 1 and period.start.day == 1
-        else (f"{period.start.year}年{period.start.month}月{period.start.day}日以来")
-    )
-    text = (
-        f"{since}，{place}{'' if is_station else '依托人大代表联络站'}，共登记岗位需求{f.needs}个、"
-        f"高校毕业生和返乡青年{f.profiles}名、招商项目{f.projects}个、投资意向{f.interests}个。"
-        f"平台推荐对接线索{f.suggestions}条，代表审核推荐{f.reviewed}条、牵线引荐{f.introductions}次，"
-        f"促成双方对接{f.connected}次，促成就业{f.hires}人，"
-        f"签约项目{f.projects_signed}个、金额{f.signed_amount_wan}万元；"
-        f"{f.deputies_engaged}名代表参与对接服务"
-    )
-    if f.median_days_to_review is not None:
-        text += f"，推荐线索审核用时中位数{f.median_days_to_review:g}天"
-    text += "。"
-    text += (
-        f"目前尚有{f.red_items}条线索超期未审，已列入督办。"
-        if f.red_items
-        else "所有线索均按期审核。"
-    )
-    return text
+    """A Chinese paragraph in the style of the provincial bulletin, ready to paste; it
+    says only what the counts support (see ``SENTENCES``)."""
+    values = summary_values(place, f, period, is_station)
+    sentences = []
+    for names in PARAGRAPH:
+        clauses = [SENTENCES[n].text.format(**values) for n in names if SENTENCES[n].when(f)]
+        if clauses:
+            sentences.append("，".join(clauses) + "。")
+    return "".join(sentences)
