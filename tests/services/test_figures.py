@@ -191,7 +191,7 @@ def test_closed_out_counts_every_close_and_solved_only_those_with_a_result(
         intro.consent(lead, graduate, True, intro.NOTICE_VERSION)
         intro.consent(lead, employer, True, intro.NOTICE_VERSION)
     for lead in (hired, open_hire, long_ago):
-        intro.record_hire(lead, _users_of(lead)[1], date(2026, 12, 1), "技术员")
+        intro.record_hire(lead, _users_of(lead)[1], days_ago(0), "技术员")
     intro.record_no_deal(no_deal, deputy, "薪酬未谈拢")
     intro.introduce(declined, deputy, "note")
     intro.consent(declined, _users_of(declined)[0], False, intro.NOTICE_VERSION)
@@ -217,7 +217,7 @@ def test_a_closed_signing_is_solved(make_user, reference):
     lead = _investment_lead(owner, investor, reference)
     deputy = make_user(Role.DEPUTY)
     _connect(lead, owner, investor, deputy)
-    intro.record_signing(lead, deputy, date(2026, 12, 1), 0)  # a signing, even at 0 万元
+    intro.record_signing(lead, deputy, days_ago(0), 0)  # a signing, even at 0 万元
     intro.close_out(lead, deputy, "签约，销号")
     db.session.commit()
     f = figures.for_region(reference.region("河南省"), YEAR)
