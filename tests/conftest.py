@@ -19,6 +19,7 @@ from matchmaker.models import Role
 from matchmaker.services import accounts, demo, profiles
 
 from .factories import PASSWORD, enterprise_profile, graduate_profile
+from .mail_fixtures import smtp_server  # noqa: F401  (a fixture for every test package)
 
 
 def _database_url(tmp_dir: Path) -> str:

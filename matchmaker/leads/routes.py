@@ -8,7 +8,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
+from .. import notices
 from ..extensions import db
 from ..forms import ButtonForm
 from ..labels import LEAD_STATUS
@@ -265,10 +267,14 @@ def inbox():
         .where(Notification.user_id == current_user.id)
         .order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(100)
+        .options(
+            selectinload(Notification.lead).selectinload(Lead.talent_need),
+            selectinload(Notification.lead).selectinload(Lead.project),
+        )
     ).all()
     unread = {n.id for n in notes if n.read_at is None}
     now = datetime.now(UTC)
     for note in notes:
         note.read_at = note.read_at or now
     db.session.commit()
-    return render_template("leads/inbox.html", notes=notes, unread=unread)
+    return render_template("leads/inbox.html", notes=notes, unread=unread, notices=notices)
