@@ -11,10 +11,9 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
 
 from .labels import LEAD_STATUS
 from .mail import Letter
@@ -168,39 +167,44 @@ def lead_path(lead_id: int | None) -> str:
 def compose(note: Notification, to: str) -> Letter:
     """The e-mail for ``note``: Chinese first, then English; title and link, nothing of
     the other side."""
-    facts = {
-        "note": note,
-        "title": lead_title(note.lead),
-        "link": current_app.config["PUBLIC_URL"].rstrip("/")
-        + lead_path(note.lead.id if note.lead else note.lead_id),
-    }
-    texts, parts, subject = [], [], ""
+    title = lead_title(note.lead)
+    lead_id = note.lead.id if note.lead else note.lead_id
+    link = current_app.config["PUBLIC_URL"].rstrip("/") + lead_path(lead_id)
+    parts = []
     for locale in ("zh", "en"):
         with force_locale(locale):
-            words = _words(note, facts)
-            subject = subject or _subject(note, facts["title"])
-            texts.append(_render("mail/notice.txt", **words))
-            parts.append(Markup(_render("mail/notice_part.html", **words)))  # noqa: S704
-    html = _render("mail/notice.html", subject=subject, parts=parts)
-    return Letter(to=to, subject=subject, text="\n\n-----\n\n".join(texts), html=html)
+            parts.append(_words(note, title, link))
+    subject = parts[0]["subject"]
+    text = _render("mail/notice.txt", parts=parts)
+    html = _render("mail/notice.html", parts=parts, subject=subject)
+    return Letter(to=to, subject=subject, text=text, html=html)
 
 
-def _subject(note: Notification, title: str) -> str:
-    headline = str(notice_for(note.kind).headline)
-    brand = _("Matchmaker")
-    return f"【{brand}】{headline}" + (f"：{title}" if title else "")
-
-
-def _words(note: Notification, facts: dict) -> dict:
-    """Everything a language's part of the e-mail shows, in the current locale."""
+def _words(note: Notification, title: str, link: str) -> dict:
+    """Everything one language's part of the e-mail says, in the current locale."""
     lead = note.lead
     status = lead.status if lead is not None else None
     answer_by = lead.answer_by if lead and status is LeadStatus.INTRODUCED else None
+    due = long_date(answer_by) if note.kind in ANSWER_KINDS and answer_by else ""
+    status_label = str(LEAD_STATUS.get(status, "")) if status else ""
+    headline, brand = str(notice_for(note.kind).headline), _("Matchmaker")
     return {
-        **facts,
+        "lang": "zh-CN" if str(get_locale()) == "zh" else "en",
+        "subject": f"【{brand}】{headline}" + (f"：{title}" if title else ""),
+        "hello": _("Hello,"),
         "text": text_of(note.kind),
-        "status": str(LEAD_STATUS.get(status, "")) if status else "",
-        "answer_by": long_date(answer_by) if note.kind in ANSWER_KINDS and answer_by else "",
+        "facts": [
+            (_("Lead"), _("Lead: %(title)s", title=title), title),
+            (_("Status"), _("Status: %(status)s", status=status_label), status_label),
+            (_("Answer by"), _("Answer by: %(date)s", date=due), due),
+        ],
+        "link": link,
+        "open_line": _("Open it here: %(link)s", link=link),
+        "open_label": _("Open it on Matchmaker"),
+        "footer": _(
+            "This e-mail was sent automatically by Matchmaker; please do not reply to it. "
+            "All your messages are also in your inbox on the site."
+        ),
     }
 
 
