@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from matchmaker import notices, outbox
 from matchmaker.extensions import db
@@ -229,3 +229,22 @@ def test_an_unknown_kind_gets_generic_words_never_its_code(talent):
     letter = notices.compose(Notification(kind="x_unheard_of", lead=lead, user=graduate), "a@b.cn")
     assert "x_unheard_of" not in letter.subject + letter.text + letter.html
     assert "新消息" in letter.subject and "Please sign in to read it" in letter.text
+
+
+def test_notices_written_before_the_outbox_are_not_mailed(talent):
+    from flask_migrate import downgrade, upgrade
+
+    lead, graduate, _, _ = talent
+    ids = {"user": graduate.id, "lead": lead.id, "at": datetime.now(UTC)}
+    db.session.remove()
+    downgrade(revision="0008")
+    db.session.execute(
+        text(
+            "INSERT INTO notification (user_id, kind, params, lead_id, created_at)"
+            " VALUES (:user, 'hired', '{}', :lead, :at)"
+        ),
+        ids,
+    )
+    db.session.commit()
+    upgrade()
+    assert _statuses() == {MailStatus.NONE: 1}
