@@ -156,6 +156,17 @@ def lead_title(lead: Lead | None) -> str:
     return " ".join((posting.title if posting else "").split())
 
 
+def inbox_row(note: Notification) -> dict:
+    """What the inbox shows of a notification, in the current locale."""
+    return {
+        "lead_id": note.lead_id,
+        "text": text_of(note.kind),
+        "title": lead_title(note.lead),
+        "created_at": note.created_at,
+        "unread": note.read_at is None,
+    }
+
+
 def lead_path(lead_id: int | None) -> str:
     """The site path a notice links to: its lead, or the sign-in page."""
     urls = current_app.url_map.bind("localhost")

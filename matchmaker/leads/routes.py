@@ -272,9 +272,9 @@ def inbox():
             selectinload(Notification.lead).selectinload(Lead.project),
         )
     ).all()
-    unread = {n.id for n in notes if n.read_at is None}
+    rows = [notices.inbox_row(note) for note in notes]  # read before the commit expires them
     now = datetime.now(UTC)
     for note in notes:
         note.read_at = note.read_at or now
     db.session.commit()
-    return render_template("leads/inbox.html", notes=notes, unread=unread, notices=notices)
+    return render_template("leads/inbox.html", rows=rows)

@@ -103,3 +103,37 @@ def test_the_inbox_shows_each_notice_with_the_lead_title_and_never_a_raw_code(pe
     assert "代表为您引荐了一个对接" in page
     assert "花木栽培技术员" in page
     assert "x_unheard_of" not in page and "您在产才对接平台有一条新消息" in page
+
+
+def _statements_for_inbox(web_app, client) -> int:
+    from sqlalchemy import event
+
+    with web_app.app_context():
+        engine = db.engine
+    counted = []
+
+    def count(*args):
+        counted.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get("/leads/inbox").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(counted)
+
+
+def test_the_inbox_costs_the_same_for_few_and_many_notices(people, web_app):
+    lead, clients, _, users = people
+    graduate = users["graduate"]
+
+    def add(count):
+        db.session.add_all(
+            Notification(user_id=graduate.id, kind="hired", lead=lead) for _ in range(count)
+        )
+        db.session.commit()
+
+    add(2)
+    few = _statements_for_inbox(web_app, clients["graduate"])
+    add(20)
+    assert _statements_for_inbox(web_app, clients["graduate"]) == few
