@@ -70,8 +70,8 @@ def register_warm_up(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import database, models  # noqa: F401  (pragmas; tables known to Flask-Migrate)
-    from .extensions import babel, csrf, db, limiter, login_manager, migrate
+    from . import database, models, outbox  # noqa: F401  (pragmas; tables; outbox hooks)
+    from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
     from .i18n import select_locale
 
     db.init_app(app)
@@ -84,6 +84,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    mail.init_app(app)
     login_manager.init_app(app)
     from .auth import session as auth_session
 

@@ -1,12 +1,22 @@
-"""Command-line tasks: ``flask seed-demo``, ``flask load-reference``, ``flask create-admin``."""
+"""Command-line tasks: ``flask seed-demo``, ``flask load-reference``, ``flask create-admin``,
+``flask age-leads``, ``flask send-mail`` …"""
 
 import click
 from flask import Flask
 from sqlalchemy import func, select
 
+from . import mail, outbox
 from .extensions import db
 from .models import User
-from .services import accounts, demo, introductions, match_store, matching, privacy
+from .services import (
+    accounts,
+    demo,
+    introductions,
+    match_store,
+    matching,
+    notifications,
+    privacy,
+)
 from .services.errors import DomainError
 
 
@@ -18,6 +28,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(rebuild_matches)
     app.cli.add_command(age_leads)
+    app.cli.add_command(remind_consents)
+    app.cli.add_command(send_mail)
     app.cli.add_command(sweep_inactive)
 
 
@@ -97,10 +109,41 @@ def rebuild_matches(no_refit: bool, retokenize: bool, if_missing: bool):
 
 @click.command("age-leads")
 def age_leads():
-    """Lapse introductions nobody answered by their deadline (safe to run repeatedly)."""
+    """Remind sides whose answer is due soon, lapse introductions nobody answered by
+    their deadline, and send pending e-mails (run daily; safe to repeat)."""
+    reminded = notifications.remind_unanswered()
     lapsed = introductions.lapse_overdue()
     db.session.commit()
-    click.echo(f"{lapsed} introduction(s) lapsed.")
+    click.echo(f"{reminded} reminder(s) sent, {lapsed} introduction(s) lapsed.")
+    _send_pending()
+
+
+@click.command("remind-consents")
+def remind_consents():
+    """Remind each side that has not answered an introduction due within
+    CONSENT_REMINDER_DAYS (once per side; safe to repeat)."""
+    reminded = notifications.remind_unanswered()
+    db.session.commit()
+    click.echo(f"{reminded} reminder(s) sent.")
+    _send_pending()
+
+
+@click.command("send-mail")
+def send_mail():
+    """Send the notification e-mails still pending (after an SMTP failure; repeatable)."""
+    _send_pending()
+
+
+def _send_pending() -> None:
+    if not mail.enabled():
+        click.echo("E-mail is off (MAIL_SERVER is not set): notices stay in the inbox.")
+        return
+    counts = outbox.deliver()
+    outbox.wait_idle()
+    click.echo(
+        f"E-mail: {counts['sent']} sent, {counts['retry'] + counts['down']} to retry, "
+        f"{counts['failed']} failed, {counts['none']} without an address."
+    )
 
 
 @click.command("sweep-inactive")

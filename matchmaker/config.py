@@ -34,9 +34,44 @@ def secret_key(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _number(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value.isdigit() else default
+
+
+def mail_settings() -> dict:
+    """SMTP for notifications (and later password reset); e-mail is off without a server."""
+    server = os.environ.get("MAIL_SERVER", "").strip()
+    ssl = _flag("MAIL_USE_SSL")
+    return {
+        "MAIL_BACKEND": "smtp",  # Flask-Mailman would pick an in-memory outbox under test
+        "MAIL_SERVER": server,
+        "MAIL_PORT": _number("MAIL_PORT", 465 if ssl else 587 if _flag("MAIL_USE_TLS") else 25),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", "").strip() or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", "") or None,
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS"),
+        "MAIL_USE_SSL": ssl,
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "").strip()
+        or f"noreply@{server or 'localhost'}",
+        "MAIL_TIMEOUT": _number("MAIL_TIMEOUT", 10),
+        # Absolute links in e-mails: the address people reach the site at.
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "").strip().rstrip("/")
+        or "http://127.0.0.1:5000",
+        # A notice not sent after this many tries is marked failed.
+        "MAIL_MAX_ATTEMPTS": _number("MAIL_MAX_ATTEMPTS", 8),
+        # Days before an unanswered introduction's deadline that each side is reminded.
+        "CONSENT_REMINDER_DAYS": _number("CONSENT_REMINDER_DAYS", 3),
+    }
+
+
 def from_environment(instance_path: str) -> dict:
     """Build the settings mapping for ``create_app``."""
     return {
+        **mail_settings(),
         "SECRET_KEY": secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},

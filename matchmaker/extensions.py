@@ -4,6 +4,7 @@ from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_talisman import Talisman
@@ -31,6 +32,8 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# SMTP, configured from MAIL_* (matchmaker.mail); off while MAIL_SERVER is unset.
+mail = Mail()
 talisman = Talisman()
 # Counts live in Redis when REDIS_URL is set (shared by every worker), else in memory.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

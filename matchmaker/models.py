@@ -743,11 +743,25 @@ class ContactView(db.Model):
     subject: Mapped[User] = relationship(foreign_keys=[subject_id])
 
 
+class MailStatus(enum.StrEnum):
+    """Where a notification's e-mail is: the notification table is the outbox."""
+
+    PENDING = "pending"  # to be sent (again)
+    SENDING = "sending"  # claimed by one sender
+    SENT = "sent"
+    FAILED = "failed"  # refused for good, or too many tries
+    NONE = "none"  # not to be mailed: e-mail off, or no address
+
+
 class Notification(db.Model):
-    """An in-app message; its text is rendered from ``kind`` and ``params`` per locale."""
+    """An in-app message (and its e-mail); its text is rendered from ``kind`` and
+    ``params`` per locale (``matchmaker.notices``)."""
 
     __tablename__ = "notification"
-    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at"),)
+    __table_args__ = (
+        Index("ix_notification_user_unread", "user_id", "read_at"),
+        Index("ix_notification_email_status", "email_status", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
@@ -756,6 +770,13 @@ class Notification(db.Model):
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("lead.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = created_column()
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Rows written before e-mail existed (and by hand) are not mailed: the server default.
+    email_status: Mapped[MailStatus] = mapped_column(
+        str_enum(MailStatus, "email_status"), default=MailStatus.NONE, server_default="none"
+    )
+    email_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    email_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
     lead: Mapped[Lead | None] = relationship()

@@ -19,6 +19,7 @@ from matchmaker.models import Role
 from matchmaker.services import accounts, demo, profiles
 
 from .factories import PASSWORD, enterprise_profile, graduate_profile
+from .mail_fixtures import smtp_server  # noqa: F401  (a fixture for every test package)
 
 
 def _database_url(tmp_dir: Path) -> str:
@@ -42,6 +43,8 @@ def _config(url: str, instance: Path) -> dict:
         "MATCH_MIN_SCORE": 0.1,
         # Every test signs in from 127.0.0.1; the throttling tests switch this back on.
         "RATELIMIT_ENABLED": False,
+        # No e-mail unless a test starts the ``smtp_server`` fixture (whatever the shell set).
+        "MAIL_SERVER": "",
     }
 
 

@@ -9,7 +9,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
+from .. import notices
 from ..extensions import db
 from ..forms import ButtonForm
 from ..labels import LEAD_STATUS
@@ -260,10 +262,14 @@ def inbox():
         .where(Notification.user_id == current_user.id)
         .order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(100)
+        .options(
+            selectinload(Notification.lead).selectinload(Lead.talent_need),
+            selectinload(Notification.lead).selectinload(Lead.project),
+        )
     ).all()
-    unread = {n.id for n in notes if n.read_at is None}
+    rows = [notices.inbox_row(note) for note in notes]  # read before the commit expires them
     now = datetime.now(UTC)
     for note in notes:
         note.read_at = note.read_at or now
     db.session.commit()
-    return render_template("leads/inbox.html", notes=notes, unread=unread)
+    return render_template("leads/inbox.html", rows=rows)
