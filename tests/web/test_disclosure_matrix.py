@@ -1,6 +1,7 @@
 """The promise of an introduction, proved by enumeration: every page anyone can open (every
 GET route of ``app.url_map``, found as the hostile-forms sweep finds them: lead pages, the
-history, consent pages, inbox, my-leads lists, the queue, staff pages, exports) is read by
+history, consent pages, inbox, my-leads lists, the queue, staff pages, exports) and every
+e-mail sent to those on the leads (from a real local SMTP server) is read by
 everyone of the two-tenant world at every state of a talent and an investment lead, and
 each personal value of each side must appear exactly where the promise below allows.
 
@@ -240,8 +241,23 @@ WALKS = {
 }  # fmt: skip
 
 
+def check_mail(smtp_server, state: str) -> int:
+    """No e-mail about a lead carries anyone's personal value: a notice says what happened
+    and links to the page, which asks the rule."""
+    smtp_server.wait_idle()
+    for message in smtp_server.messages:
+        text = "\n".join(part.get_content() for part in message.walk() if not part.is_multipart())
+        for values in PEOPLE.values():
+            for value in values.values():
+                for written in forms_of(value):
+                    assert written not in text, (state, message["To"], written)
+    return len(smtp_server.messages)
+
+
 @pytest.mark.parametrize("walk", sorted(WALKS))
-def test_personal_values_appear_exactly_where_the_promise_allows(app, web_app, world, walk):
+def test_personal_values_appear_exactly_where_the_promise_allows(
+    app, web_app, smtp_server, world, walk
+):
     reader = Reader(app, web_app, world)
     checked = check_state(reader, "introduced")
     for state, step in WALKS[walk]:
@@ -250,6 +266,7 @@ def test_personal_values_appear_exactly_where_the_promise_allows(app, web_app, w
         db.session.commit()
         checked += check_state(reader, state)
     assert checked > 100  # the sweep did look
+    assert check_mail(smtp_server, walk) >= 4  # the steps were mailed, and read
 
 
 def test_the_sweep_fails_on_a_page_that_decides_alone(app, web_app, world, monkeypatch):
