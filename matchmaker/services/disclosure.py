@@ -13,9 +13,9 @@ e-mail).
   close-out (the introduction is over); identity stays (they met). A side that declined,
   lapsed or left before both agreed was never in contact, so stays anonymous for good.
 - The deputies who may act on the lead (routed ones before the introduction, then the one
-  who made it; never one with a declared interest) see identity: they vet the introduction
-  and answer for it. The responsible deputy sees contact fields under the same consent as
-  the other side.
+  who made it; never one with a declared interest) see a graduate's school, part of the
+  profile they weigh. The deputy who made the introduction sees names and contact details
+  as a side does: once both agreed, under the same consent.
 - The staff of the lead's station and administrators see everything: they keep the
   station's register (they import the rosters and verify the firms); each view of contact
   details on a lead is logged like anyone's.
@@ -97,16 +97,14 @@ def may_show(lead: Lead, viewer: User | None, party: ConsentParty, field: str) -
         return True
     if own is None and viewer.role in (Role.STAFF, Role.ADMIN):
         return True  # they keep the station's register (rosters, verification)
-    official = (
-        own is None and viewer.role is Role.DEPUTY and intro.may_act_as_deputy(viewer.deputy, lead)
-    )
-    if field in IDENTITY:
-        if official:
-            return True
-        return own is not None and consented(lead, party, field)
-    responsible = viewer.role is Role.DEPUTY and lead.deputy_id == viewer.deputy.id
+    deputy = own is None and viewer.role is Role.DEPUTY
+    if deputy and field == "school" and intro.may_act_as_deputy(viewer.deputy, lead):
+        return True  # part of the profile a deputy weighs before introducing
+    responsible = deputy and lead.deputy_id == viewer.deputy.id
     if own is None and not responsible:
         return False
+    if field in IDENTITY:
+        return consented(lead, party, field)
     return _in_contact(lead) and consented(lead, party, field)
 
 

@@ -11,7 +11,8 @@ so a page that decides alone, or a service that decides wrongly, fails:
 - a side sees the other side's name, school or contact person once both agreed (the lead
   was connected) and that side's consent stands; its phone and e-mail only while the two
   are in contact (not after close-out);
-- the responsible deputy sees identity always, contact details like a side;
+- the deputy who introduced them sees a graduate's school always (part of the profile
+  weighed), names and contact details like a side;
 - the lead station's staff and administrators see everything (they keep the register);
 - everyone else (another firm, graduate, station's staff, a deputy of another station or
   of other sectors) sees nothing.
@@ -97,8 +98,10 @@ def promised(lead: Lead, viewer: str, party: P, field: str, users) -> bool:
         return True
     connected = lead.connected_at is not None and granted(lead, party)
     contact_now = connected and lead.status in IN_CONTACT
-    if viewer == "deputy":
-        return field in IDENTITY or contact_now
+    if viewer == "deputy":  # the deputy who introduced them
+        if field == "school":
+            return True
+        return connected if field in IDENTITY else contact_now
     if on_lead:
         return connected if field in IDENTITY else contact_now
     return False

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from matchmaker.extensions import db
 from matchmaker.models import Notification
+from matchmaker.services import introductions as intro
 from tests.factories import PASSWORD
 from tests.mail_fixtures import PUBLIC_URL
 
@@ -64,7 +65,7 @@ def test_no_mail_carries_the_other_sides_details_even_once_connected(people, smt
     _introduce(lead, clients)
     for side in ("graduate", "employer"):
         clients[side].post(
-            f"/leads/{lead.id}/consent", data={"notice_version": "2026-11", "agree": "y"}
+            f"/leads/{lead.id}/consent", data={"notice_version": intro.NOTICE_VERSION, "agree": "y"}
         )
     smtp_server.wait_idle()
     connected = [m for m in smtp_server.messages if "双方已同意对接" in m["Subject"]]
