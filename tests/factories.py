@@ -1,5 +1,7 @@
 """Plain test data: a password, valid profiles, valid credit codes."""
 
+from datetime import UTC, datetime
+
 from stdnum.cn import uscc
 
 PASSWORD = "correct horse battery staple"
@@ -41,3 +43,9 @@ def enterprise_profile(loader, n: int = 1) -> dict:
         phone="13837400002",
         email=f"firm{n}@test.example",
     )
+
+
+def verify(*firms) -> None:
+    """Mark firms as checked by their station (only verified firms are introduced)."""
+    for firm in firms:
+        firm.verified, firm.verified_at = True, datetime.now(UTC)

@@ -20,7 +20,7 @@ from matchmaker.services import introductions as intro
 from matchmaker.services import postings, profiles
 from matchmaker.services.errors import DomainError
 from matchmaker.services.leads import age_mark
-from tests.factories import enterprise_profile
+from tests.factories import enterprise_profile, verify
 
 S = LeadStatus
 NOTICE = intro.NOTICE_VERSION
@@ -30,6 +30,7 @@ NOTICE = intro.NOTICE_VERSION
 def investment(make_user, reference):
     owner = make_user(Role.ENTERPRISE)
     investor = make_user(Role.ENTERPRISE, **enterprise_profile(reference, 99))
+    verify(owner.enterprise, investor.enterprise)
     sector = reference.sector("flower_processing")
     postings.save_project(
         owner.enterprise,
