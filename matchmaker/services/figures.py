@@ -31,6 +31,7 @@ from ..models import (
     TalentNeed,
     User,
 )
+from . import vetting
 from .catalogue import regions_within, station_area
 from .leads import age_mark
 
@@ -161,7 +162,9 @@ def _lead_figures(f: Figures, station_ids: list[int], period: Period) -> None:
         .join(User, User.id == LeadEvent.actor_id)
         .where(mine, User.role == Role.DEPUTY, _in(LeadEvent.created_at, period))
     )
-    waiting = db.session.scalars(select(Lead).where(mine, Lead.status == LeadStatus.SUGGESTED))
+    waiting = db.session.scalars(
+        select(Lead).where(mine, Lead.status == LeadStatus.SUGGESTED, vetting.still_open())
+    )
     f.red_items = sum(1 for lead in waiting if age_mark(lead) == "red")
 
 

@@ -89,12 +89,13 @@ _CARDS = (
 
 
 def suggestion_counts(need_ids: list[int]) -> dict[int, int]:
-    """Open suggestions per talent need."""
+    """Open suggestions per talent need (none once it is filled)."""
     if not need_ids:
         return {}
     query = (
         select(Lead.talent_need_id, func.count(Lead.id))
         .where(Lead.talent_need_id.in_(need_ids), Lead.status == LeadStatus.SUGGESTED)
+        .where(vetting.still_open())
         .group_by(Lead.talent_need_id)
     )
     return dict(db.session.execute(query).all())
@@ -115,7 +116,7 @@ def leads_for(user: User, limit: int = 200) -> list[Lead]:
     elif user.role is Role.DEPUTY:
         return list(db.session.scalars(query.where(Lead.deputy_id == user.deputy.id)))
     elif user.role is Role.STAFF:
-        query = query.where(Lead.station_id == user.station_id)
+        query = query.where(Lead.station_id == user.station_id, _not_stranded())
         return [lead for lead in db.session.scalars(query) if _shown_to_staff(lead)]
     else:
         return red_suggestions(limit)
@@ -133,6 +134,11 @@ def _of_enterprise(enterprise_id: int):
     )
 
 
+def _not_stranded():
+    """Not a suggestion left behind by a filled need or a hired graduate."""
+    return or_(Lead.status != LeadStatus.SUGGESTED, vetting.still_open())
+
+
 def _shown_to_staff(lead: Lead) -> bool:
     if lead.status is LeadStatus.SUGGESTED:
         return age_mark(lead) == "red"
@@ -141,7 +147,11 @@ def _shown_to_staff(lead: Lead) -> bool:
 
 def red_suggestions(limit: int = 200) -> list[Lead]:
     """Suggestions nobody reviewed within twice their station's deadline (三色督办: red)."""
-    query = select(Lead).where(Lead.status == LeadStatus.SUGGESTED).order_by(Lead.created_at)
+    query = (
+        select(Lead)
+        .where(Lead.status == LeadStatus.SUGGESTED, vetting.still_open())
+        .order_by(Lead.created_at)
+    )
     return [lead for lead in db.session.scalars(query) if age_mark(lead) == "red"][:limit]
 
 

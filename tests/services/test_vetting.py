@@ -1,6 +1,6 @@
 """Only verified firms are introduced; filled needs and hired graduates stop being suggested."""
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -10,7 +10,12 @@ from matchmaker.models import Lead, LeadEvent, LeadKind, LeadStatus, Notificatio
 from matchmaker.services import catalogue, matching, postings, vetting
 from matchmaker.services import introductions as intro
 from matchmaker.services.errors import DomainError
-from matchmaker.services.leads import suggestions_for
+from matchmaker.services.leads import (
+    leads_for,
+    red_suggestions,
+    suggestion_counts,
+    suggestions_for,
+)
 from tests.factories import enterprise_profile, graduate_profile, verify
 
 TOWN = "河南省/许昌市/鄢陵县/陈化店镇"
@@ -219,3 +224,17 @@ def test_the_predicates_agree_with_the_definition(firm, make_user, reference):
     db.session.commit()
     assert vetting.hired_graduate_ids() == {second.id}
     assert vetting.filled_need_ids() == set()  # one hire of two
+
+
+def test_a_filled_needs_leftovers_are_neither_waiting_nor_overdue(firm, make_user, reference):
+    first, second = _graduates(make_user, reference, 2)
+    need = _need(firm, reference)
+    leftover = _lead(need, second)
+    leftover.created_at = datetime.now(UTC) - timedelta(days=30)  # red: past twice 7 days
+    db.session.commit()
+    staff = make_user(Role.STAFF)
+    assert suggestion_counts([need.id]) == {need.id: 2}
+    assert leftover in red_suggestions() and leftover in leads_for(staff)
+    _hire(_lead(need, first), make_user(Role.DEPUTY))
+    assert suggestion_counts([need.id]) == {}
+    assert leftover not in red_suggestions() and leftover not in leads_for(staff)
