@@ -151,7 +151,7 @@ def test_staff_list_what_to_check_oldest_first(staff_client, make_user, referenc
     assert checked.name not in page and far.enterprise.name not in page
     older_row, newer_row = page.split(f'id="firm-{newer.id}"')
     shown = (older.credit_code, "check character valid", "王丽", "138 3740 0002",
-             "2 suggestions waiting", "许昌市鄢陵县陈化店镇")  # fmt: skip
+             "Suggestions waiting: 2", "许昌市鄢陵县陈化店镇")  # fmt: skip
     for text in shown:
         assert text in older_row, text
     assert "check character invalid" in newer_row and "waiting" not in newer_row
