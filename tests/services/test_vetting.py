@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from matchmaker.extensions import db
-from matchmaker.models import Lead, LeadEvent, LeadKind, LeadStatus, Notification, Role
+from matchmaker.models import Lead, LeadEvent, LeadStatus, Notification, Role
 from matchmaker.services import catalogue, matching, postings, vetting
 from matchmaker.services import introductions as intro
 from matchmaker.services.errors import DomainError
@@ -91,32 +91,10 @@ def test_an_unverified_firm_is_not_introduced_until_staff_verify_it(talent, make
     assert lead.status is LeadStatus.INTRODUCED
 
 
-@pytest.fixture
-def investment(make_user, reference):
-    owner = make_user(Role.ENTERPRISE)
-    investor = make_user(Role.ENTERPRISE, **enterprise_profile(reference, 99))
-    verify(owner.enterprise, investor.enterprise)
-    sector = reference.sector("flower_processing")
-    postings.save_project(
-        owner.enterprise, title="玫瑰精油精深加工生产线",
-        description="新建玫瑰精油提取和花茶精深加工生产线。", sector_id=sector.id,
-        region_id=reference.region(TOWN).id, amount_min_wan=3000, amount_max_wan=5000,
-    )  # fmt: skip
-    postings.save_interest(
-        investor.enterprise, title="投资玫瑰精油精深加工",
-        description="关注鄢陵玫瑰精油和花茶精深加工项目。", sector_ids=[sector.id],
-        region_ids=[reference.region("河南省/许昌市/鄢陵县").id],
-        amount_min_wan=1000, amount_max_wan=8000,
-    )  # fmt: skip
-    db.session.commit()
-    lead = db.session.scalar(select(Lead).where(Lead.kind == LeadKind.INVESTMENT))
-    return lead, {"owner": owner, "investor": investor}, make_user(Role.DEPUTY)
-
-
 @pytest.mark.parametrize("side", ["owner", "investor"])
 def test_both_firms_of_an_investment_lead_must_be_verified(investment, make_user, side):
-    lead, firms, deputy = investment
-    firm = firms[side].enterprise
+    lead, owner, investor, deputy = investment
+    firm = {"owner": owner, "investor": investor}[side].enterprise
     firm.verified = False
     db.session.commit()
     assert vetting.unverified_firms(lead) == [firm]
