@@ -94,6 +94,12 @@ MESSAGES = {
     "retention_order": _l("Record the 3-month check first."),
     "closing_note_required": _l("Write a closing note."),
     "not_closed": _l("Only a closed lead's outcome can be confirmed."),
+    "firm_not_verified": _l(
+        "%(name)s has not been verified by the liaison station yet; it can be introduced"
+        " once verified."
+    ),
+    "need_filled": _l("This position has been filled."),
+    "graduate_hired": _l("This graduate has already been hired."),
     "role_not_self_service": _l("Only enterprises and graduates can register themselves."),
 }
 

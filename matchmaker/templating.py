@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,6 +13,7 @@ from .identifiers import display_phone
 from .labels import ALL as LABELS
 from .models import ConsentParty, Notification, RegionLevel, Role, Sector
 from .services.match_store import CONCEPT_PREFIX
+from .services.vetting import unverified_firms
 
 NAVIGATION = {
     Role.GRADUATE: [
@@ -94,12 +95,19 @@ def explained_terms(explanation: dict, limit: int = 5) -> list[str]:
     for term, _weight in explanation.get("terms", []):
         if term.startswith(CONCEPT_PREFIX):
             if not names:
-                names = {s.code: sector_name(s) for s in db.session.scalars(select(Sector))}
+                names = _sector_names()
             term = names.get(term[len(CONCEPT_PREFIX) :], "")
         if term and term not in terms:
             terms.append(term)
     words = [t for t in terms if len(t) > 1]
     return (words or terms)[:limit]
+
+
+def _sector_names() -> dict[str, str]:
+    """Sector names by code, read once per request (a page may show many explanations)."""
+    if "sector_names" not in g:
+        g.sector_names = {s.code: sector_name(s) for s in db.session.scalars(select(Sector))}
+    return g.sector_names
 
 
 def rule_rows(explanation: dict) -> list[tuple[str, str, str]]:
@@ -158,6 +166,7 @@ def register(app: Flask) -> None:
         rule_rows=rule_rows,
         region_levels=RegionLevel,
         disclosed=disclosed,
+        unverified_firms=unverified_firms,
     )
 
     @app.context_processor

@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, request
+from flask import Blueprint, abort, flash, redirect, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -12,7 +12,7 @@ from .extensions import db, login_manager
 from .forms import ButtonForm
 from .messages import describe
 from .models import Role
-from .services import catalogue
+from .services import catalogue, vetting
 from .services.errors import DomainError
 
 #: Row ids are PostgreSQL ``integer`` columns; a larger number names no row.
@@ -103,6 +103,26 @@ def toggle_verification(enterprise) -> None:
         catalogue.set_verified(current_user, enterprise, not enterprise.verified)
         db.session.commit()
         flash(_("%(name)s updated.", name=enterprise.name), "success")
+
+
+def back_to(default: str):
+    """Redirect to the ``next`` parameter when it is a path on this site, else ``default``."""
+    target = request.args.get("next")
+    return redirect(target if is_safe_next(target) else default)
+
+
+def verification_page(region_ids: list[int] | None, verify_endpoint: str) -> dict:
+    """What the verification list shows: a page of unverified firms (oldest first) in
+    these regions (None: all), what to check on each, and the suggestions waiting."""
+    page = paginate(vetting.unverified(region_ids), 20)
+    firm_ids = [firm.id for firm in page.items]
+    return {
+        "page": page,
+        "waiting": vetting.waiting_on(firm_ids),
+        "code_sound": {f.id: vetting.credit_code_sound(f.credit_code) for f in page.items},
+        "button": ButtonForm(),
+        "verify_endpoint": verify_endpoint,
+    }
 
 
 def commit_or_flash(action, done: str | None = None) -> bool:

@@ -18,7 +18,7 @@ from matchmaker.extensions import db
 from matchmaker.models import Role
 from matchmaker.services import accounts, demo, profiles
 
-from .factories import PASSWORD, enterprise_profile, graduate_profile
+from .factories import PASSWORD, enterprise_profile, graduate_profile, verify
 from .mail_fixtures import smtp_server  # noqa: F401  (a fixture for every test package)
 
 
@@ -216,12 +216,14 @@ def auth(client, make_user):
 
 @pytest.fixture
 def talent(make_user, reference):
-    """A suggested talent lead at 陈化店镇: (lead, graduate user, employer user, deputy user)."""
+    """A suggested talent lead at 陈化店镇 of a verified firm:
+    (lead, graduate user, employer user, deputy user)."""
     from matchmaker.models import Lead
     from matchmaker.services import postings
 
     graduate = make_user(Role.GRADUATE).graduate
     employer = make_user(Role.ENTERPRISE)
+    verify(employer.enterprise)
     postings.save_need(
         employer.enterprise,
         title="花木栽培技术员",

@@ -1,5 +1,7 @@
 """Plain test data: a password, valid profiles, valid credit codes."""
 
+from datetime import UTC, datetime
+
 from stdnum.cn import uscc
 
 PASSWORD = "correct horse battery staple"
@@ -61,3 +63,9 @@ def days_ago(days: int):
     from matchmaker.services.clock import today
 
     return today() - timedelta(days=days)
+
+
+def verify(*firms) -> None:
+    """Mark firms as checked by their station (only verified firms are introduced)."""
+    for firm in firms:
+        firm.verified, firm.verified_at = True, datetime.now(UTC)

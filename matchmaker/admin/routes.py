@@ -9,7 +9,15 @@ from ..extensions import db
 from ..forms import ButtonForm
 from ..models import Deputy, Enterprise, Graduate, Role, Sector, Station, TalentNeed, User
 from ..services import accounts, catalogue
-from ..web import commit_or_flash, paginate, restrict_to, save_or_show, toggle_verification
+from ..web import (
+    back_to,
+    commit_or_flash,
+    paginate,
+    restrict_to,
+    save_or_show,
+    toggle_verification,
+    verification_page,
+)
 from .forms import DeputyForm, SectorForm, StaffForm, StationForm
 
 bp = Blueprint("admin", __name__)
@@ -179,7 +187,15 @@ def enterprises():
 def verify_enterprise(enterprise_id: int):
     """Mark an enterprise verified, or take the mark back."""
     toggle_verification(db.get_or_404(Enterprise, enterprise_id))
-    return redirect(url_for("admin.enterprises"))
+    return back_to(url_for("admin.enterprises"))
+
+
+@bp.route("/verification")
+def verification():
+    """Unverified firms everywhere, oldest first, with what to check on each."""
+    return render_template(
+        "shared/verification.html", **verification_page(None, "admin.verify_enterprise")
+    )
 
 
 @bp.route("/deputies")

@@ -16,9 +16,10 @@ from ..extensions import db
 from ..forms import ButtonForm
 from ..labels import LEAD_STATUS
 from ..models import Lead, LeadKind, Notification, Role
-from ..services import disclosure
+from ..services import disclosure, vetting
 from ..services import introductions as intro
 from ..services import leads as lead_queries
+from ..services.errors import DomainError
 from ..web import commit_or_flash, is_safe_next, restrict_to
 from . import forms
 from .timeline import timeline
@@ -130,7 +131,17 @@ def available_steps(lead: Lead) -> dict:
         if step.who == "follower" and not (deputy or party is not None):
             continue
         steps[name] = step_form(lead, name)
+    if "introduce" in steps and not _introducible(lead):
+        del steps["introduce"]  # the page says why (an unverified firm, a filled need …)
     return steps
+
+
+def _introducible(lead: Lead) -> bool:
+    try:
+        vetting.require_vetted(lead)
+    except DomainError:
+        return False
+    return True
 
 
 def _contacts(lead: Lead) -> list:

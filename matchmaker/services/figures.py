@@ -49,6 +49,7 @@ from ..models import (
     TalentNeed,
     User,
 )
+from . import vetting
 from .catalogue import regions_within, station_area
 
 LOCAL = ZoneInfo("Asia/Shanghai")
@@ -240,7 +241,9 @@ def _lead_counts(f: Figures, mine, period: Period) -> None:
         "connected": _tally(_in(Lead.connected_at, period)),
         "closed_out": _tally(closed),
         "solved": _tally(closed & result),
-        "red_items": _tally((Lead.status == LeadStatus.SUGGESTED) & (age > 2 * deadline)),
+        "red_items": _tally(
+            (Lead.status == LeadStatus.SUGGESTED) & (age > 2 * deadline) & vetting.still_open()
+        ),
     }
     query = select(*counts.values()).join(Station, Station.id == Lead.station_id).where(mine)
     for name, value in zip(counts, db.session.execute(query).one(), strict=True):

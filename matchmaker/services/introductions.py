@@ -34,7 +34,7 @@ from ..models import (
     Role,
     User,
 )
-from . import audit
+from . import audit, vetting
 from .clock import add_months, local_date, now, today
 from .errors import DomainError
 from .leads import conflicted, offer_of, seeker_of
@@ -254,6 +254,7 @@ def dismiss_reasons() -> dict[str, dict[str, str]]:
 def introduce(lead: Lead, actor: User, note: str) -> Lead:
     """The deputy introduces the two sides; both are asked to consent by the deadline."""
     deputy = _require_deputy(actor, lead)
+    vetting.require_vetted(lead)
     _move(lead, Action.INTRODUCE, actor, note)
     lead.deputy = deputy
     lead.introduction_note = (note or "").strip()

@@ -5,18 +5,22 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import (
     Deputy,
+    Graduate,
     InvestmentProject,
     InvestorInterest,
     Lead,
     LeadStatus,
+    Region,
     Role,
     TalentNeed,
     User,
 )
+from . import vetting
 
 
 def offer_of(lead: Lead):
@@ -45,7 +49,8 @@ def conflicted(deputy: Deputy, lead: Lead) -> bool:
 
 def suggestions_for(deputy: Deputy) -> Select:
     """Suggested leads routed to a deputy: the deputy's station, one of their sectors,
-    not deferred to a later day. Best score first, then oldest first.
+    not deferred to a later day, the need not filled and the graduate not hired. Best
+    score first, then oldest first; both sides' cards loaded with the page.
     """
     sector_ids = [s.id for s in deputy.sectors]
     return (
@@ -55,18 +60,42 @@ def suggestions_for(deputy: Deputy) -> Select:
             Lead.station_id == deputy.station_id,
             Lead.sector_id.in_(sector_ids),
             or_(Lead.deferred_until.is_(None), Lead.deferred_until <= datetime.now(UTC).date()),
+            vetting.still_open(),
         )
+        .options(*_CARDS)
         .order_by(Lead.score.desc(), Lead.created_at, Lead.id)
     )
 
 
+def _places(path):
+    """A region and its ancestors (a card shows the region's label, or its city)."""
+    return path.selectinload(Region.parent, recursion_depth=3)
+
+
+#: What the cards of a lead show, loaded with the page instead of per card.
+_CARDS = (
+    joinedload(Lead.station),
+    joinedload(Lead.sector),
+    joinedload(Lead.talent_need).joinedload(TalentNeed.enterprise),
+    joinedload(Lead.talent_need).joinedload(TalentNeed.sector),
+    _places(joinedload(Lead.talent_need).joinedload(TalentNeed.region)),
+    _places(joinedload(Lead.graduate).joinedload(Graduate.hometown)),
+    joinedload(Lead.project).joinedload(InvestmentProject.enterprise),
+    joinedload(Lead.project).joinedload(InvestmentProject.sector),
+    _places(joinedload(Lead.project).joinedload(InvestmentProject.region)),
+    joinedload(Lead.interest).joinedload(InvestorInterest.enterprise),
+    joinedload(Lead.interest).selectinload(InvestorInterest.sectors),
+)
+
+
 def suggestion_counts(need_ids: list[int]) -> dict[int, int]:
-    """Open suggestions per talent need."""
+    """Open suggestions per talent need (none once it is filled)."""
     if not need_ids:
         return {}
     query = (
         select(Lead.talent_need_id, func.count(Lead.id))
         .where(Lead.talent_need_id.in_(need_ids), Lead.status == LeadStatus.SUGGESTED)
+        .where(vetting.still_open())
         .group_by(Lead.talent_need_id)
     )
     return dict(db.session.execute(query).all())
@@ -87,7 +116,7 @@ def leads_for(user: User, limit: int = 200) -> list[Lead]:
     elif user.role is Role.DEPUTY:
         return list(db.session.scalars(query.where(Lead.deputy_id == user.deputy.id)))
     elif user.role is Role.STAFF:
-        query = query.where(Lead.station_id == user.station_id)
+        query = query.where(Lead.station_id == user.station_id, _not_stranded())
         return [lead for lead in db.session.scalars(query) if _shown_to_staff(lead)]
     else:
         return red_suggestions(limit)
@@ -105,6 +134,11 @@ def _of_enterprise(enterprise_id: int):
     )
 
 
+def _not_stranded():
+    """Not a suggestion left behind by a filled need or a hired graduate."""
+    return or_(Lead.status != LeadStatus.SUGGESTED, vetting.still_open())
+
+
 def _shown_to_staff(lead: Lead) -> bool:
     if lead.status is LeadStatus.SUGGESTED:
         return age_mark(lead) == "red"
@@ -113,7 +147,11 @@ def _shown_to_staff(lead: Lead) -> bool:
 
 def red_suggestions(limit: int = 200) -> list[Lead]:
     """Suggestions nobody reviewed within twice their station's deadline (三色督办: red)."""
-    query = select(Lead).where(Lead.status == LeadStatus.SUGGESTED).order_by(Lead.created_at)
+    query = (
+        select(Lead)
+        .where(Lead.status == LeadStatus.SUGGESTED, vetting.still_open())
+        .order_by(Lead.created_at)
+    )
     return [lead for lead in db.session.scalars(query) if age_mark(lead) == "red"][:limit]
 
 

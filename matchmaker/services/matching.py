@@ -39,7 +39,7 @@ from ..models import (
     Station,
     TalentNeed,
 )
-from . import match_store
+from . import match_store, vetting
 
 DEFAULT_TOP_K = 10
 DEFAULT_MIN_SCORE = 0.3
@@ -179,11 +179,16 @@ class Ranking:
         self.places = Places()
         self.rows = {}
         self.sides = {}
+        self.taken = _taken(pairing)
         for is_offer in (True, False):
             self.reload(is_offer)
 
     def model_of(self, is_offer: bool):
         return self.pairing.offer if is_offer else self.pairing.seeker
+
+    def active(self, document, is_offer: bool) -> bool:
+        """``is_active``, and not a filled need or a hired graduate."""
+        return is_active(document) and document.id not in self.taken[is_offer]
 
     def reload(self, is_offer: bool) -> None:
         model = self.model_of(is_offer)
@@ -201,12 +206,12 @@ class Ranking:
             [row.id for row in rows],
             vectors,
             [facets(row, self.places) for row in rows],
-            [is_active(row) for row in rows],
+            [self.active(row, is_offer) for row in rows],
         )
 
     def rank(self, document, is_offer: bool, exclude) -> list:
         """Top k of the other side for ``document`` (with explanations)."""
-        if not is_active(document):
+        if not self.active(document, is_offer):
             return []
         return self.matcher.rank(
             document.tokens,
@@ -233,6 +238,14 @@ class Ranking:
         side = self.sides[is_offer]
         position = side.position.get(document.id)
         return None if position is None else side.vectors[position]
+
+
+def _taken(pairing: Pairing) -> dict[bool, set[int]]:
+    """Per side (offer: True), the ids no longer to be suggested: filled needs, hired
+    graduates (investment has none)."""
+    if pairing is not TALENT:
+        return {True: set(), False: set()}
+    return {True: vetting.filled_need_ids(), False: vetting.hired_graduate_ids()}
 
 
 def _ranking(pairing: Pairing) -> Ranking | None:
@@ -406,7 +419,7 @@ def _affected(ranking: Ranking, document, is_offer: bool, held=None) -> list:
     side = ranking.sides[not is_offer]
     others = ranking.rows[not is_offer]
     affected = set()
-    if len(side) and is_active(document):
+    if len(side) and ranking.active(document, is_offer):
         scores, text = ranking.scores(document, is_offer)
         floors = np.array([others[int(i)].match_floor or -1.0 for i in side.ids], dtype=np.float64)
         reach = (scores >= _min_score()) & (text > 0) & (scores >= floors) & side.active

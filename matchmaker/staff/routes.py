@@ -1,13 +1,20 @@
 """Station staff: their own station's deputies and the enterprises around it."""
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..forms import ButtonForm
 from ..models import Enterprise, Role
-from ..services import catalogue
-from ..web import get_owned_or_404, paginate, restrict_to, toggle_verification
+from ..services import catalogue, vetting
+from ..web import (
+    back_to,
+    get_owned_or_404,
+    paginate,
+    restrict_to,
+    toggle_verification,
+    verification_page,
+)
 
 bp = Blueprint("staff", __name__)
 restrict_to(bp, Role.STAFF)
@@ -19,9 +26,24 @@ def _station_region_ids() -> list[int]:
 
 @bp.route("/")
 def home():
-    """The station: its sectors, deputies and deadlines."""
+    """The station: its sectors, deputies and deadlines, and the firms to verify."""
     station = current_user.station
-    return render_template("staff/home.html", station=station, deputies=station.deputies)
+    return render_template(
+        "staff/home.html",
+        station=station,
+        deputies=station.deputies,
+        unverified=vetting.unverified_count(_station_region_ids()),
+    )
+
+
+@bp.route("/verification")
+def verification():
+    """Unverified firms of the station's area, oldest first: what to check on each and
+    how many suggestions wait for it."""
+    return render_template(
+        "shared/verification.html",
+        **verification_page(_station_region_ids(), "staff.verify_enterprise"),
+    )
 
 
 @bp.route("/enterprises")
@@ -47,4 +69,4 @@ def verify_enterprise(enterprise_id: int):
     region_ids = set(_station_region_ids())
     enterprise = get_owned_or_404(Enterprise, enterprise_id, lambda e: e.region_id in region_ids)
     toggle_verification(enterprise)
-    return redirect(url_for("staff.enterprises"))
+    return back_to(url_for("staff.enterprises"))

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from matchmaker.extensions import db
 from matchmaker.models import Lead, LeadStatus, Role
 from matchmaker.services import postings
-from tests.factories import PASSWORD, enterprise_profile
+from tests.factories import PASSWORD, enterprise_profile, verify
 
 pytestmark = pytest.mark.browser
 
@@ -86,6 +86,12 @@ def test_talent_journey(browser, live_server, make_user, reference):
     dep = _tab(browser, live_server, deputy.email)
     dep.goto(live_server + "/deputy/suggestions")
     assert "推荐理由" in dep.content() and "月季栽培技术员" in dep.content()
+    assert dep.locator(f"#introduce-note-{lead.id}").count() == 0  # the firm is not verified
+    staff = _tab(browser, live_server, make_user(Role.STAFF).email)
+    staff.goto(live_server + "/station/verification")
+    staff.click(f"#firm-{employer.enterprise.id} button[type=submit]")
+    staff.wait_for_selector(".flash")
+    dep.reload()
     dep.fill(f"#introduce-note-{lead.id}", "鄢陵月季企业招聘园艺人才，请双方联系。")
     _click_step(dep, "introduce")
     assert _status(lead.id) is LeadStatus.INTRODUCED
@@ -121,6 +127,7 @@ def test_investment_journey(browser, live_server, make_user, reference):
     owner = make_user(Role.ENTERPRISE)
     investor = make_user(Role.ENTERPRISE, **enterprise_profile(reference, 77))
     deputy = make_user(Role.DEPUTY)
+    verify(owner.enterprise, investor.enterprise)
     sector = reference.sector("flower_processing")
     postings.save_project(
         owner.enterprise, title="玫瑰精油精深加工生产线",

@@ -14,7 +14,7 @@ from matchmaker.models import Lead, Region, Role
 from matchmaker.services import exports, figures
 from matchmaker.services import introductions as intro
 from matchmaker.services.catalogue import regions_within
-from tests.factories import days_ago
+from tests.factories import days_ago, verify
 
 YEAR = figures.Period(date(2026, 1, 1), date(2099, 12, 31))
 
@@ -76,6 +76,7 @@ def test_signed_projects_and_amounts(make_user, reference):
 def _investment_lead(owner, investor, reference):
     from matchmaker.services import postings
 
+    verify(owner.enterprise, investor.enterprise)
     sector = reference.sector("flower_processing")
     postings.save_project(
         owner.enterprise, title="玫瑰精油生产线", description="玫瑰精油提取精深加工。",

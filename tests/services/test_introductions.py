@@ -9,50 +9,19 @@ from matchmaker.extensions import db
 from matchmaker.models import (
     ConsentParty,
     ContactView,
-    Lead,
     LeadEvent,
-    LeadKind,
     LeadStatus,
     Notification,
     Role,
 )
-from matchmaker.services import disclosure, postings, profiles
+from matchmaker.services import disclosure, profiles
 from matchmaker.services import introductions as intro
 from matchmaker.services.errors import DomainError
 from matchmaker.services.leads import age_mark
-from tests.factories import backdate, days_ago, enterprise_profile
+from tests.factories import backdate, days_ago
 
 S = LeadStatus
 NOTICE = intro.NOTICE_VERSION
-
-
-@pytest.fixture
-def investment(make_user, reference):
-    owner = make_user(Role.ENTERPRISE)
-    investor = make_user(Role.ENTERPRISE, **enterprise_profile(reference, 99))
-    sector = reference.sector("flower_processing")
-    postings.save_project(
-        owner.enterprise,
-        title="玫瑰精油精深加工生产线",
-        description="新建玫瑰精油提取和花茶精深加工生产线。",
-        sector_id=sector.id,
-        region_id=reference.region("河南省/许昌市/鄢陵县/陈化店镇").id,
-        amount_min_wan=3000,
-        amount_max_wan=5000,
-    )
-    postings.save_interest(
-        investor.enterprise,
-        title="投资玫瑰精油精深加工",
-        description="关注鄢陵玫瑰精油和花茶精深加工项目。",
-        sector_ids=[sector.id],
-        region_ids=[reference.region("河南省/许昌市/鄢陵县").id],
-        amount_min_wan=1000,
-        amount_max_wan=8000,
-    )
-    db.session.commit()
-    lead = db.session.scalar(select(Lead).where(Lead.kind == LeadKind.INVESTMENT))
-    deputy = make_user(Role.DEPUTY)
-    return lead, owner, investor, deputy
 
 
 def _events(lead):

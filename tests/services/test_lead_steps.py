@@ -11,7 +11,7 @@ from matchmaker.services import introductions as intro
 from matchmaker.services.clock import add_months
 from matchmaker.services.errors import DomainError
 from tests.factories import backdate, days_ago
-from tests.services.test_introductions import _connect, investment  # noqa: F401
+from tests.services.test_introductions import _connect
 
 S = LeadStatus
 
@@ -63,7 +63,7 @@ def test_a_retention_check_is_at_least_its_months_after_the_hire(talent):
     assert intro.next_retention_check(lead) is None
 
 
-def test_funds_not_before_signing_and_production_not_before_funds(investment):  # noqa: F811
+def test_funds_not_before_signing_and_production_not_before_funds(investment):
     lead, owner, investor, deputy = investment
     _connect(lead, owner, investor, deputy)
     backdate(lead, 100)
@@ -108,7 +108,7 @@ def test_every_step_tells_those_on_the_lead_but_the_one_who_acted(talent):
     assert told["outcome_confirmed"] == {deputy.id}
 
 
-def test_signing_funds_production_and_no_deal_are_told(investment):  # noqa: F811
+def test_signing_funds_production_and_no_deal_are_told(investment):
     lead, owner, investor, deputy = investment
     _connect(lead, owner, investor, deputy)
     backdate(lead, 100)

@@ -88,3 +88,15 @@ def test_a_date_in_the_future_is_refused_with_the_reason(web_app, talent):
     assert "该日期尚未到来" in answer
     assert db.session.get(Lead, lead.id).outcome_date is None
     assert db.session.query(LeadEvent).filter_by(lead_id=lead.id, action="hire").count() == 0
+
+
+def test_an_unverified_firm_is_marked_and_offers_no_introduction(web_app, talent):
+    lead, _, _, deputy = talent
+    lead.talent_need.enterprise.verified = False
+    db.session.commit()
+    page = _page(web_app, deputy, lead)
+    assert "待核验" in page and f"introduce-note-{lead.id}" not in page
+    assert f"dismiss-reason-{lead.id}" in page  # dismissing stays possible
+    lead.talent_need.enterprise.verified = True
+    db.session.commit()
+    assert f"introduce-note-{lead.id}" in _page(web_app, deputy, lead)

@@ -95,6 +95,8 @@ def test_new_and_edited_postings_ignore_extra_fields(web_app, world, reference, 
 
 def test_enterprise_profile_ignores_extra_fields(web_app, world, reference):
     firm = world.users["firm"]
+    firm.enterprise.verified = False  # waiting for the station: "verified" must not pass
+    db.session.commit()
     client = two_tenants.signed_in(web_app, firm)
     profile = {
         "name": "鄢陵县测试花木有限公司1", "credit_code": firm.enterprise.credit_code,

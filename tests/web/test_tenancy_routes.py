@@ -270,3 +270,19 @@ def test_a_graduate_downloads_only_their_own_data(world, sessions):
     assert world.talent.id in {row["lead"] for row in mine["introductions"]}
     assert world.talent.id not in {row["lead"] for row in theirs["introductions"]}
     assert theirs["profile"]["account_email"] == world.users["other_graduate"].email
+
+
+def test_the_verification_list_of_a_station_stays_with_its_staff(world, sessions):
+    """An unverified firm of 陈化店镇 is on its staff's list, not on another station's;
+    verifying it from there is 404 (the sweep above) and changes nothing."""
+    firm = world.users["firm"].enterprise
+    firm.verified = False
+    db.session.commit()
+    row = f'id="firm-{firm.id}"'
+    assert row in sessions["staff"].get("/station/verification").text
+    assert row in sessions["admin"].get("/admin/verification").text
+    assert row not in sessions["far_staff"].get("/station/verification").text
+    url = f"/station/enterprises/{firm.id}/verify?next=/station/verification"
+    assert sessions["far_staff"].post(url).status_code == 404
+    db.session.expire_all()
+    assert db.session.get(type(firm), firm.id).verified is False

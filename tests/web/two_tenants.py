@@ -10,7 +10,7 @@ from matchmaker.extensions import db
 from matchmaker.models import Lead, LeadKind, Role, User
 from matchmaker.services import accounts, postings
 from matchmaker.services import introductions as intro
-from tests.factories import PASSWORD, enterprise_profile
+from tests.factories import PASSWORD, enterprise_profile, verify
 
 HOME = "陈化店镇人大代表联络站"
 FAR = "孟轲乡新兴产业人大代表联络站"
@@ -54,6 +54,7 @@ def build(make_user, reference) -> World:
         "staff": make_user(Role.STAFF),
         "admin": make_user(Role.ADMIN),
     }
+    verify(users["firm"].enterprise, users["investor"].enterprise)
     need, project, interest = _postings(users, reference)
     users.update(_strangers(make_user, reference, far))
     db.session.commit()
