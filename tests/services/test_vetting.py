@@ -1,6 +1,6 @@
 """Only verified firms are introduced; filled needs and hired graduates stop being suggested."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -16,7 +16,7 @@ from matchmaker.services.leads import (
     suggestion_counts,
     suggestions_for,
 )
-from tests.factories import enterprise_profile, graduate_profile, verify
+from tests.factories import backdate, days_ago, enterprise_profile, graduate_profile, verify
 
 TOWN = "河南省/许昌市/鄢陵县/陈化店镇"
 NOTICE = intro.NOTICE_VERSION
@@ -45,13 +45,14 @@ def _lead(need, graduate) -> Lead:
     )
 
 
-def _hire(lead, deputy, on=date(2026, 12, 1)):
-    """Introduce, both consent, hire: the lead ends in a hire."""
+def _hire(lead, deputy):
+    """Introduce, both consent, hire (150 days ago): the lead ends in a hire."""
     firm_user = lead.talent_need.enterprise.user
     intro.introduce(lead, deputy, "请双方联系")
     intro.consent(lead, lead.graduate.user, True, NOTICE)
     intro.consent(lead, firm_user, True, NOTICE)
-    intro.record_hire(lead, firm_user, on, "园艺技术员")
+    backdate(lead, 200)
+    intro.record_hire(lead, firm_user, days_ago(150), "园艺技术员")
     db.session.commit()
 
 
@@ -198,7 +199,7 @@ def test_the_predicates_agree_with_the_definition(firm, make_user, reference):
     db.session.commit()
     assert first.id not in vetting.hired_graduate_ids()
     _hire(_lead(need, second), deputy)
-    intro.record_retention(_lead(need, second), deputy, 3, date(2027, 3, 1))
+    intro.record_retention(_lead(need, second), deputy, 3, days_ago(0))
     db.session.commit()
     assert vetting.hired_graduate_ids() == {second.id}
     assert vetting.filled_need_ids() == set()  # one hire of two
