@@ -10,6 +10,7 @@ from matchmaker.extensions import db
 from matchmaker.models import Lead, Role
 from matchmaker.services import figures
 from matchmaker.services import introductions as intro
+from tests.factories import verify
 
 
 def test_staff_see_their_own_station_only(client, auth, reference):
@@ -96,6 +97,7 @@ def _leads_with_personal_values(make_user, reference):
     investor = make_user(Role.ENTERPRISE, **PERSONAL["investor"])
     _investment_lead(owner, investor, reference)
     deputy = make_user(Role.DEPUTY)
+    verify(employer.enterprise, owner.enterprise, investor.enterprise)
     for lead in db.session.scalars(select(Lead)):
         intro.introduce(lead, deputy, "请双方联系")
         for side in intro.side_users(lead):
