@@ -55,3 +55,46 @@ def test_upgrades_keep_rows_that_point_at_rebuilt_tables(app, make_user, referen
     downgrade(revision="0002")
     upgrade()
     assert db.session.scalar(select(func.count(LeadEvent.id))) == 1
+
+
+def test_events_written_before_actions_read_as_actions(talent):
+    """Migration 0009 turns the codes earlier versions wrote into notes into actions with
+    their facts, and leaves what people wrote as the note."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    from matchmaker.models import LeadEvent
+
+    lead = talent[0]
+    lead_id = lead.id
+    db.session.remove()
+    downgrade(revision="0008")
+    rows = [
+        ("introduced", "introduced", "consent:graduate"),
+        ("introduced", "introduced", "deferred until 2026-12-20"),
+        ("hired", "retained", "3-month check"),
+        ("suggested", "introduced", "请双方联系"),
+        ("introduced", "declined", "consent withdrawn"),
+        ("closed", "closed", "outcome confirmed:employer"),
+    ]
+    for before, after, note in rows:
+        db.session.execute(
+            text(
+                "INSERT INTO lead_event (lead_id, from_status, to_status, note, created_at)"
+                " VALUES (:lead, :before, :after, :note, :at)"
+            ),
+            {"lead": lead_id, "before": before, "after": after, "note": note,
+             "at": datetime.now(UTC)},
+        )  # fmt: skip
+    db.session.commit()
+    upgrade()
+    events = db.session.scalars(select(LeadEvent).order_by(LeadEvent.id)).all()
+    assert [(e.action, e.detail, e.note) for e in events] == [
+        ("consent_given", {"party": "graduate"}, ""),
+        ("defer", {"until": "2026-12-20"}, ""),
+        ("retain", {"months": 3}, ""),
+        ("introduce", {}, "请双方联系"),
+        ("consent_withdrawn", {}, ""),
+        ("outcome_confirmed", {"party": "employer"}, ""),
+    ]
