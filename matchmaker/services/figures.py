@@ -28,7 +28,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Float, case, func, select
 from sqlalchemy.ext.compiler import compiles
@@ -51,14 +50,9 @@ from ..models import (
 )
 from . import vetting
 from .catalogue import regions_within, station_area
+from .clock import LOCAL, today
 
-LOCAL = ZoneInfo("Asia/Shanghai")
 DAY = 86400
-
-
-def today() -> date:
-    """Today's date in Henan."""
-    return datetime.now(LOCAL).date()
 
 
 def zh_date(day: date) -> str:
@@ -74,8 +68,8 @@ class Period:
     end: date
 
     @classmethod
-    def this_year(cls, today: date | None = None) -> Period:
-        day = today or datetime.now(LOCAL).date()
+    def this_year(cls, day: date | None = None) -> Period:
+        day = day or today()
         return cls(date(day.year, 1, 1), day)
 
     def zh(self) -> str:

@@ -23,11 +23,13 @@ from datetime import timedelta
 
 import openpyxl
 import pytest
+from sqlalchemy import select
 
 from matchmaker.extensions import db
 from matchmaker.identifiers import display_phone
 from matchmaker.models import ConsentDecision, ConsentParty, Lead, LeadStatus
 from matchmaker.services import introductions as intro
+from matchmaker.services.leads import seeker_of
 from tests.factories import backdate, days_ago
 from tests.web import two_tenants
 from tests.web.test_hostile_forms import page_urls
@@ -218,6 +220,13 @@ def _lapse(lead, users):
 
 
 SEEKER = _by_kind(_consent("graduate"), _consent("investor"))
+
+
+def _both(lead, users):
+    SEEKER(lead, users)
+    _consent("firm")(lead, users)
+
+
 SEEKER_NO = _by_kind(_consent("graduate", False), _consent("investor", False))
 WALKS = {
     "to close-out": [
@@ -233,6 +242,35 @@ WALKS = {
         ("seeker withdrew", _by_kind(_withdraw("graduate"), _withdraw("investor"))),
         ("closed", _as("deputy", intro.close_out, "已销号。")),
         ("confirmed", _as("firm", intro.confirm_outcome)),
+    ],
+    "to production": [
+        ("connected", _both),
+        ("outcome", _by_kind(
+            lambda ld, u: (backdate(ld, 400),
+                           intro.record_hire(ld, u["firm"], days_ago(390), "园艺技术员")),
+            lambda ld, u: (backdate(ld, 400),
+                           intro.record_signing(ld, u["firm"], days_ago(390), 3000)),
+        )),
+        ("followed up", _by_kind(
+            lambda ld, u: intro.record_retention(ld, u["deputy"], 3, days_ago(200)),
+            lambda ld, u: intro.record_funds(ld, u["firm"], days_ago(200)),
+        )),
+        ("ended well", _by_kind(
+            lambda ld, u: intro.record_retention(ld, u["deputy"], 6, days_ago(100)),
+            lambda ld, u: intro.record_production(ld, u["firm"], days_ago(100)),
+        )),
+        ("closed", _as("deputy", intro.close_out, "已销号。")),
+    ],
+    "no deal": [
+        ("connected", _both),
+        ("talking", _as("firm", intro.start_follow_up)),
+        ("no deal", _as("firm", intro.record_no_deal, "薪资未谈拢")),
+        ("closed", _as("deputy", intro.close_out, "未成，销号。")),
+    ],
+    "left matching": [
+        ("one side agreed", SEEKER),
+        ("seeker left", lambda ld, u: intro.withdraw_open_introductions(seeker_of(ld))),
+        ("closed", _as("deputy", intro.close_out, "一方退出，销号。")),
     ],
     "declined": [
         ("offer agreed", _consent("firm")),
@@ -286,3 +324,38 @@ def test_the_sweep_fails_on_a_page_that_decides_alone(app, web_app, world, monke
     db.session.commit()
     with pytest.raises(AssertionError):
         check_state(reader, "one side agreed")
+
+
+CANDIDATE = {"name": "甄候选", "school": "候选职业学院", "phone": "+8613600007777",
+             "email": "hou.xuan@mail.example"}  # fmt: skip
+
+
+def test_a_suggestion_shows_nobody_but_officials_anything(app, web_app, world):
+    """Suggested, then dismissed: the firm never learns of the candidate; the deputies
+    weighing it see the school only; the station's staff keep the register."""
+    candidate = world.users["other_graduate"]
+    for field, value in CANDIDATE.items():
+        setattr(candidate.graduate, field, value)
+    candidate.display_name = CANDIDATE["name"]
+    db.session.commit()
+    lead = db.session.scalar(
+        select(Lead).where(Lead.graduate_id == candidate.graduate.id, Lead.status == "suggested")
+    )
+    assert lead is not None
+    reader = Reader(app, web_app, world)
+    for viewer in VIEWERS:
+        reader.urls[viewer].append(f"/leads/{lead.id}")
+    for state in ("suggested", "dismissed"):
+        for viewer in set(VIEWERS) - {"other_graduate", "staff", "admin"}:
+            allowed = {"school"} if viewer == "deputy" else set()
+            pages = list(reader.pages(viewer))
+            for field, value in CANDIDATE.items():
+                shown = [url for url, text in pages if any(w in text for w in forms_of(value))]
+                if field in allowed:
+                    assert f"/leads/{lead.id}" in shown, (state, viewer, field)
+                else:
+                    assert shown == [], (state, viewer, field, shown)
+        if state == "suggested":
+            lead = db.session.get(Lead, lead.id)
+            intro.dismiss(lead, world.users["deputy"], "skills_mismatch")
+            db.session.commit()
