@@ -16,6 +16,7 @@ from .services import (
     matching,
     notifications,
     privacy,
+    scale,
 )
 from .services.errors import DomainError
 
@@ -31,6 +32,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(remind_consents)
     app.cli.add_command(send_mail)
     app.cli.add_command(sweep_inactive)
+    app.cli.add_command(seed_scale)
 
 
 def _report(created: dict[str, int]) -> None:
@@ -105,6 +107,27 @@ def rebuild_matches(no_refit: bool, retokenize: bool, if_missing: bool):
             f"  {kind:<10} {counts['documents']:6d} documents, "
             f"{counts['suggested']:6d} open suggestions ({counts['dropped']} dropped)"
         )
+
+
+@click.command("seed-scale")
+@click.option("--graduates", type=click.IntRange(0), default=100_000, show_default=True)
+@click.option("--needs", type=click.IntRange(0), default=10_000, show_default=True)
+@click.option("--projects", type=click.IntRange(0), default=1_000, show_default=True)
+@click.option("--interests", type=click.IntRange(0), default=1_000, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True, help="Places, names, amounts.")
+def seed_scale(graduates: int, needs: int, projects: int, interests: int, seed: int):
+    """Grow the database to province scale with realistic texts, for measuring (adds to what
+    is there; builds no suggestions: run rebuild-matches after)."""
+    loader = demo.Loader()
+    loader.load_reference()
+    db.session.commit()
+
+    def progress(kind: str, done: int) -> None:
+        click.echo(f"  {kind}: {done} written")
+
+    counts = scale.grow(graduates, needs, projects, interests, seed=seed, progress=progress)
+    for kind, count in counts.items():
+        click.echo(f"  added {count:7d} {kind}")
 
 
 @click.command("age-leads")
