@@ -20,7 +20,7 @@ from ..services import disclosure, vetting
 from ..services import introductions as intro
 from ..services import leads as lead_queries
 from ..services.errors import DomainError
-from ..web import commit_or_flash, is_safe_next, restrict_to
+from ..web import commit_or_flash, is_safe_next, paginate, restrict_to
 from . import forms
 from .timeline import timeline
 
@@ -255,13 +255,14 @@ def confirm(lead_id: int):
 
 @bp.route("/")
 def mine():
-    """My introductions: a side's leads, a deputy's introductions, a station's red items."""
-    rows = lead_queries.leads_for(current_user)
+    """My introductions: a side's leads, a deputy's introductions, a station's red items;
+    paged by the database."""
+    page = paginate(lead_queries.followed_by(current_user).options(*lead_queries.CARDS), 50)
     now = datetime.now(UTC)
     return render_template(
         "leads/mine.html",
-        leads=rows,
-        marks={lead.id: lead_queries.age_mark(lead, now) for lead in rows},
+        page=page,
+        marks={lead.id: lead_queries.age_mark(lead, now) for lead in page.items},
     )
 
 

@@ -29,9 +29,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Float, case, func, select
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy import case, func, select
 
 from ..extensions import db
 from ..models import (
@@ -48,11 +46,10 @@ from ..models import (
     TalentNeed,
     User,
 )
-from . import vetting
 from .catalogue import regions_within, station_area
 from .clock import LOCAL, today
-
-DAY = 86400
+from .leads import red
+from .sqltime import DAY, epoch_seconds
 
 
 def zh_date(day: date) -> str:
@@ -137,24 +134,6 @@ COLUMNS = {
 }
 
 
-class epoch_seconds(FunctionElement):
-    """Seconds since 1970 of a timestamp column, in SQL (for spans between two columns)."""
-
-    type = Float()
-    inherit_cache = True
-    name = "epoch_seconds"
-
-
-@compiles(epoch_seconds)
-def _epoch_postgresql(element, compiler, **kw) -> str:
-    return f"EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)})"
-
-
-@compiles(epoch_seconds, "sqlite")
-def _epoch_sqlite(element, compiler, **kw) -> str:
-    return f"((julianday({compiler.process(element.clauses, **kw)}) - 2440587.5) * 86400.0)"
-
-
 def _in(column, period: Period):
     start, end = period.bounds()
     return (column >= start) & (column < end)
@@ -235,9 +214,7 @@ def _lead_counts(f: Figures, mine, period: Period) -> None:
         "connected": _tally(_in(Lead.connected_at, period)),
         "closed_out": _tally(closed),
         "solved": _tally(closed & result),
-        "red_items": _tally(
-            (Lead.status == LeadStatus.SUGGESTED) & (age > 2 * deadline) & vetting.still_open()
-        ),
+        "red_items": _tally(red()),
     }
     query = select(*counts.values()).join(Station, Station.id == Lead.station_id).where(mine)
     for name, value in zip(counts, db.session.execute(query).one(), strict=True):

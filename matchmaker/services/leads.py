@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -17,10 +17,12 @@ from ..models import (
     LeadStatus,
     Region,
     Role,
+    Station,
     TalentNeed,
     User,
 )
 from . import vetting
+from .sqltime import DAY, epoch_seconds
 
 
 def offer_of(lead: Lead):
@@ -62,7 +64,7 @@ def suggestions_for(deputy: Deputy) -> Select:
             or_(Lead.deferred_until.is_(None), Lead.deferred_until <= datetime.now(UTC).date()),
             vetting.still_open(),
         )
-        .options(*_CARDS)
+        .options(*CARDS)
         .order_by(Lead.score.desc(), Lead.created_at, Lead.id)
     )
 
@@ -73,7 +75,7 @@ def _places(path):
 
 
 #: What the cards of a lead show, loaded with the page instead of per card.
-_CARDS = (
+CARDS = (
     joinedload(Lead.station),
     joinedload(Lead.sector),
     joinedload(Lead.talent_need).joinedload(TalentNeed.enterprise),
@@ -105,22 +107,26 @@ HIDDEN_FROM_SIDES = (LeadStatus.SUGGESTED, LeadStatus.DISMISSED)
 
 
 def leads_for(user: User, limit: int = 200) -> list[Lead]:
-    """The leads a user follows: a side's introductions, a deputy's, a station's, or for an
-    administrator the suggestions left unreviewed past twice their deadline (red)."""
-    query = select(Lead).order_by(Lead.status_changed_at.desc(), Lead.id.desc()).limit(limit)
+    """The first ``limit`` leads of ``followed_by(user)``."""
+    return list(db.session.scalars(followed_by(user).limit(limit)))
+
+
+def followed_by(user: User) -> Select:
+    """The leads a user follows, newest change first: a side's introductions, a deputy's,
+    a station's (past review, and its red suggestions), or for an administrator the red
+    suggestions everywhere. Filtered in SQL, so a page of it is a page of the answer."""
+    if user.role is Role.ADMIN:
+        return red_query()
+    query = select(Lead).order_by(Lead.status_changed_at.desc(), Lead.id.desc())
     if user.role is Role.GRADUATE:
         graduate_id = user.graduate.id if user.graduate else -1
-        query = query.where(Lead.graduate_id == graduate_id)
-    elif user.role is Role.ENTERPRISE:
-        query = query.where(_of_enterprise(user.enterprise.id if user.enterprise else -1))
-    elif user.role is Role.DEPUTY:
-        return list(db.session.scalars(query.where(Lead.deputy_id == user.deputy.id)))
-    elif user.role is Role.STAFF:
-        query = query.where(Lead.station_id == user.station_id, _not_stranded())
-        return [lead for lead in db.session.scalars(query) if _shown_to_staff(lead)]
-    else:
-        return red_suggestions(limit)
-    return list(db.session.scalars(query.where(Lead.status.not_in(HIDDEN_FROM_SIDES))))
+        return query.where(Lead.graduate_id == graduate_id, Lead.status.not_in(HIDDEN_FROM_SIDES))
+    if user.role is Role.ENTERPRISE:
+        mine = _of_enterprise(user.enterprise.id if user.enterprise else -1)
+        return query.where(mine, Lead.status.not_in(HIDDEN_FROM_SIDES))
+    if user.role is Role.DEPUTY:
+        return query.where(Lead.deputy_id == user.deputy.id)
+    return query.where(Lead.station_id == user.station_id, _shown_to_staff())
 
 
 def _of_enterprise(enterprise_id: int):
@@ -134,25 +140,36 @@ def _of_enterprise(enterprise_id: int):
     )
 
 
-def _not_stranded():
-    """Not a suggestion left behind by a filled need or a hired graduate."""
-    return or_(Lead.status != LeadStatus.SUGGESTED, vetting.still_open())
+def _shown_to_staff():
+    """What a station's staff watch: every lead past review, and the red suggestions."""
+    return or_(red(), Lead.status.not_in(HIDDEN_FROM_SIDES))
 
 
-def _shown_to_staff(lead: Lead) -> bool:
-    if lead.status is LeadStatus.SUGGESTED:
-        return age_mark(lead) == "red"
-    return lead.status is not LeadStatus.DISMISSED
+def overdue(times: int, at: datetime | None = None):
+    """SQL: the lead is older than ``times`` its station's review deadline (7 days when
+    it has no station), as ``age_mark`` says for one lead."""
+    deadline = (
+        select(Station.review_deadline_days)
+        .where(Station.id == Lead.station_id)
+        .correlate_except(Station)
+    ).scalar_subquery()
+    age = (at or datetime.now(UTC)).timestamp() - epoch_seconds(Lead.created_at)
+    return age > times * func.coalesce(deadline, 7) * DAY
+
+
+def red(at: datetime | None = None):
+    """SQL: a suggestion nobody reviewed within twice its deadline (三色督办: red), still
+    open (not left behind by a filled need or a hired graduate)."""
+    return and_(Lead.status == LeadStatus.SUGGESTED, overdue(2, at), vetting.still_open())
 
 
 def red_suggestions(limit: int = 200) -> list[Lead]:
-    """Suggestions nobody reviewed within twice their station's deadline (三色督办: red)."""
-    query = (
-        select(Lead)
-        .where(Lead.status == LeadStatus.SUGGESTED, vetting.still_open())
-        .order_by(Lead.created_at)
-    )
-    return [lead for lead in db.session.scalars(query) if age_mark(lead) == "red"][:limit]
+    """The red suggestions, oldest first (the query pages and filters in SQL)."""
+    return list(db.session.scalars(red_query().limit(limit)))
+
+
+def red_query() -> Select:
+    return select(Lead).where(red()).order_by(Lead.created_at, Lead.id)
 
 
 # --- review age (三色督办) --------------------------------------------------------------
