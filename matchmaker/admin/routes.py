@@ -8,7 +8,7 @@ from sqlalchemy import func, or_, select
 from ..extensions import db
 from ..forms import ButtonForm
 from ..models import Deputy, Enterprise, Graduate, Role, Sector, Station, TalentNeed, User
-from ..services import accounts, catalogue
+from ..services import accounts, catalogue, vetting
 from ..web import (
     back_to,
     commit_or_flash,
@@ -173,7 +173,9 @@ def edit_sector(sector_id: int | None):
 @bp.route("/enterprises")
 def enterprises():
     """All enterprises, unverified first, with the verification switch."""
-    query = select(Enterprise).order_by(Enterprise.verified, Enterprise.id)
+    query = (
+        select(Enterprise).options(*vetting.FIRM_ROWS).order_by(Enterprise.verified, Enterprise.id)
+    )
     page = paginate(query, PAGE_SIZE)
     return render_template(
         "shared/enterprises.html",

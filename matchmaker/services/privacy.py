@@ -12,9 +12,10 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
-from ..models import ContactView, Graduate, Lead, LeadStatus, Notification, User
+from ..models import ContactView, Graduate, Lead, LeadStatus, Notification, TalentNeed, User
 from ..passwords import hash_password, verify_password
 from . import audit
 from .errors import DomainError
@@ -27,11 +28,18 @@ ERASED_NAME = "已注销"
 def personal_data(graduate: Graduate) -> dict:
     """Everything held about a graduate, as plain data (for JSON and CSV downloads)."""
     leads = db.session.scalars(
-        select(Lead).where(Lead.graduate_id == graduate.id).order_by(Lead.id)
+        select(Lead)
+        .where(Lead.graduate_id == graduate.id)
+        .options(
+            selectinload(Lead.consents),
+            joinedload(Lead.talent_need).joinedload(TalentNeed.enterprise),
+        )
+        .order_by(Lead.id)
     ).all()
     views = db.session.scalars(
         select(ContactView)
         .where(ContactView.subject_id == graduate.user_id)
+        .options(joinedload(ContactView.viewer))
         .order_by(ContactView.viewed_at)
     ).all()
     return {

@@ -127,15 +127,19 @@ def _unverified_in(query: Select, region_ids: list[int] | None) -> Select:
     return query
 
 
+#: What a row of a list of firms shows, loaded with the page instead of per row.
+FIRM_ROWS = (
+    joinedload(Enterprise.sector),
+    joinedload(Enterprise.region).selectinload(Region.parent, recursion_depth=3),
+)
+
+
 def unverified(region_ids: list[int] | None) -> Select:
     """Unverified firms in these regions (None: everywhere), oldest first, with the
     sector and region each row shows."""
     return (
         _unverified_in(select(Enterprise), region_ids)
-        .options(
-            joinedload(Enterprise.sector),
-            joinedload(Enterprise.region).selectinload(Region.parent, recursion_depth=3),
-        )
+        .options(*FIRM_ROWS)
         .order_by(Enterprise.created_at, Enterprise.id)
     )
 

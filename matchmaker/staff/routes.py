@@ -52,6 +52,7 @@ def enterprises():
     query = (
         select(Enterprise)
         .where(Enterprise.region_id.in_(_station_region_ids()))
+        .options(*vetting.FIRM_ROWS)
         .order_by(Enterprise.verified, Enterprise.id)
     )
     page = paginate(query, 50)
