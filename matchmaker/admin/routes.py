@@ -9,6 +9,7 @@ from ..extensions import db
 from ..forms import ButtonForm
 from ..models import Deputy, Enterprise, Graduate, Role, Sector, Station, TalentNeed, User
 from ..services import accounts, catalogue, vetting
+from ..services.deputies import deputy_rows
 from ..web import (
     back_to,
     commit_or_flash,
@@ -202,6 +203,6 @@ def verification():
 
 @bp.route("/deputies")
 def deputies():
-    """All deputies with station, level and sectors."""
-    rows = db.session.scalars(select(Deputy).order_by(Deputy.station_id, Deputy.id)).all()
-    return render_template("shared/deputies.html", deputies=rows)
+    """All deputies with station, level and sectors, paged by the database."""
+    page = paginate(deputy_rows(select(Deputy)), PAGE_SIZE)
+    return render_template("shared/deputies.html", deputies=page.items, total=page.total, page=page)

@@ -1,5 +1,8 @@
 """What deputies may change about themselves."""
 
+from sqlalchemy import Select
+from sqlalchemy.orm import joinedload, selectinload
+
 from ..extensions import db
 from ..models import Deputy
 from .errors import DomainError
@@ -20,3 +23,11 @@ def update_own_profile(
     deputy.sectors = sectors
     db.session.flush()
     return deputy
+
+
+def deputy_rows(query: Select) -> Select:
+    """Deputies in list order, with the station and sectors each row shows loaded with
+    the list instead of per row."""
+    return query.options(joinedload(Deputy.station), selectinload(Deputy.sectors)).order_by(
+        Deputy.station_id, Deputy.id
+    )

@@ -4,9 +4,11 @@ from flask import Blueprint, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..extensions import db
 from ..forms import ButtonForm
-from ..models import Enterprise, Role
+from ..models import Deputy, Enterprise, Role
 from ..services import catalogue, vetting
+from ..services.deputies import deputy_rows
 from ..web import (
     back_to,
     get_owned_or_404,
@@ -31,7 +33,9 @@ def home():
     return render_template(
         "staff/home.html",
         station=station,
-        deputies=station.deputies,
+        deputies=db.session.scalars(
+            deputy_rows(select(Deputy).where(Deputy.station_id == station.id))
+        ).all(),
         unverified=vetting.unverified_count(_station_region_ids()),
     )
 

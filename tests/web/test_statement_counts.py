@@ -3,7 +3,8 @@ open is read once on the small world and once after it grew (more graduates, nee
 projects, interests and their suggestions), and must take the same number of statements."""
 
 from matchmaker.extensions import db
-from matchmaker.services import matching, scale
+from matchmaker.services import accounts, matching, scale
+from tests.factories import PASSWORD
 from tests.web import two_tenants
 from tests.web.test_hostile_forms import page_urls
 from tests.web.test_vetting import statements
@@ -28,6 +29,12 @@ def test_no_page_costs_more_statements_as_the_data_grows(app, web_app, make_user
     clients = {v: two_tenants.signed_in(web_app, world.users[v]) for v in VIEWERS}
     small = _costs(app, web_app, clients, world)
     scale.grow(graduates=150, needs=20, projects=6, interests=6, seed=5)
+    for n in range(6):  # more deputies at the world's station, each with its sectors
+        accounts.create_deputy(
+            email=f"grown.deputy{n}@test.example", password=PASSWORD, name=f"代表{n}",
+            level="township", station_id=world.station.id,
+            sector_ids=[s.id for s in world.station.sectors],
+        )  # fmt: skip
     matching.rebuild()
     db.session.commit()
     large = _costs(app, web_app, clients, world)
