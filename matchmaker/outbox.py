@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import and_, event, or_, select, update
@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session, selectinload
 from . import mail, notices
 from .extensions import db
 from .models import Lead, MailStatus, Notification
+from .services.clock import now
 
 log = logging.getLogger("matchmaker.mail")
 
@@ -40,10 +41,6 @@ BATCH = 20  # rows claimed at once
 STALE_CLAIM = timedelta(minutes=30)  # longer than any batch takes to send
 PERMANENT = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
 M = MailStatus
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 # --- sending what is pending ---------------------------------------------------------

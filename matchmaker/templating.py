@@ -12,6 +12,8 @@ from .extensions import db
 from .identifiers import display_phone
 from .labels import ALL as LABELS
 from .models import ConsentParty, Notification, RegionLevel, Role, Sector
+from .services import disclosure
+from .services.introductions import dismiss_reasons
 from .services.match_store import CONCEPT_PREFIX
 from .services.vetting import unverified_firms
 
@@ -134,16 +136,12 @@ def field_attrs(field) -> dict:
 
 def dismiss_reason(code: str | None) -> str:
     """A coded dismissal reason in the reader's language."""
-    from .services.introductions import dismiss_reasons
-
     language = "en" if str(get_locale()).startswith("en") else "zh"
     return dismiss_reasons().get(code or "", {}).get(language, "")
 
 
 def disclosed(lead, party: str, field: str):
     """A side's personal value on a lead if the reader may see it (the disclosure rule)."""
-    from .services import disclosure
-
     return disclosure.value(lead, current_user, ConsentParty(party), field)
 
 

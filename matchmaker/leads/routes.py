@@ -4,7 +4,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -19,8 +19,7 @@ from ..models import Lead, LeadKind, Notification, Role
 from ..services import disclosure, vetting
 from ..services import introductions as intro
 from ..services import leads as lead_queries
-from ..services.errors import DomainError
-from ..web import commit_or_flash, is_safe_next, paginate, restrict_to
+from ..web import back_to, commit_or_flash, paginate, restrict_to
 from . import forms
 from .timeline import timeline
 
@@ -131,17 +130,9 @@ def available_steps(lead: Lead) -> dict:
         if step.who == "follower" and not (deputy or party is not None):
             continue
         steps[name] = step_form(lead, name)
-    if "introduce" in steps and not _introducible(lead):
+    if "introduce" in steps and not vetting.introducible(lead):
         del steps["introduce"]  # the page says why (an unverified firm, a filled need …)
     return steps
-
-
-def _introducible(lead: Lead) -> bool:
-    try:
-        vetting.require_vetted(lead)
-    except DomainError:
-        return False
-    return True
 
 
 def _contacts(lead: Lead) -> list:
@@ -201,8 +192,7 @@ def _status(lead: Lead) -> str:
 
 
 def _back(lead: Lead):
-    target = request.args.get("next")
-    return redirect(target if is_safe_next(target) else url_for("leads.show", lead_id=lead.id))
+    return back_to(url_for("leads.show", lead_id=lead.id))
 
 
 @bp.route("/<int:lead_id>/consent", methods=["GET", "POST"])

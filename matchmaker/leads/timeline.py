@@ -4,15 +4,13 @@ naming people only as far as the disclosure rule lets this reader see them."""
 from datetime import date, datetime
 from typing import NamedTuple
 
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..labels import LEAD_STATUS
 from ..models import Lead, LeadKind, LeadStatus, User
 from ..services import disclosure
-from ..services.introductions import dismiss_reasons
-from ..templating import long_date
+from ..templating import dismiss_reason, long_date
 
 WHO = {
     "system": _l("Matchmaker"),
@@ -110,6 +108,5 @@ def _fact(name: str, raw) -> str:
         except ValueError:
             return raw
     if name == "reason":
-        language = "en" if str(get_locale()).startswith("en") else "zh"
-        return dismiss_reasons().get(raw, {}).get(language, raw)
+        return dismiss_reason(raw) or raw
     return str(raw)

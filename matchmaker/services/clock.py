@@ -1,5 +1,6 @@
 """Today's date where the stations are: the one clock dated steps are checked against."""
 
+import calendar
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -24,9 +25,4 @@ def add_months(day: date, months: int) -> date:
     """The same day ``months`` later, or the month's last day when it has no such day."""
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")  # pragma: no cover
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
 
 from sqlalchemy import select
@@ -237,17 +238,16 @@ def _notify(users, kind: str, lead: Lead, **params) -> None:
 def _tell_others(lead: Lead, actor: User | None, kind: str, **params) -> None:
     """Everyone on the lead but the one who acted: both sides (once they know of it) and
     the responsible deputy. Notices carry codes only, never the other side's details."""
-    people = [*side_users(lead), *_deputy_user(lead)]
-    seen = set()
-    others = [u for u in people if u.id not in seen and not seen.add(u.id)]
-    _notify([u for u in others if actor is None or u.id != actor.id], kind, lead, **params)
+    people = {u.id: u for u in [*side_users(lead), *_deputy_user(lead)]}
+    _notify([u for u in people.values() if actor is None or u.id != actor.id], kind, lead, **params)
 
 
 # --- review -----------------------------------------------------------------------------
 
 
+@cache
 def dismiss_reasons() -> dict[str, dict[str, str]]:
-    """The coded reasons a deputy may give for dismissing a suggestion (data/)."""
+    """The coded reasons a deputy may give for dismissing a suggestion (data/, read once)."""
     return json.loads(REASONS_FILE.read_text(encoding="utf-8"))
 
 
@@ -295,7 +295,7 @@ def defer(lead: Lead, actor: User, until: date, note: str = "") -> Lead:
 def consent(lead: Lead, actor: User, agree: bool, notice_version: str) -> Lead:
     """A side agrees (or declines) to share its contact details for this introduction."""
     party = _require_side(actor, lead)
-    record = _consent_of(lead, party)
+    record = consent_of(lead, party)
     renewing = (
         lead.status in IN_CONTACT
         and record is not None
@@ -348,7 +348,7 @@ def _renew(lead: Lead, actor: User, record: Consent, agree: bool) -> Lead:
 
 def needs_renewal(lead: Lead, party: ConsentParty) -> bool:
     """A granted consent given under an older notice must be asked for again."""
-    record = _consent_of(lead, party)
+    record = consent_of(lead, party)
     return (
         lead.status in IN_CONTACT
         and record is not None
@@ -361,9 +361,6 @@ def needs_renewal(lead: Lead, party: ConsentParty) -> bool:
 def consent_of(lead: Lead, party: ConsentParty) -> Consent | None:
     """The consent a side recorded on this lead, if any."""
     return next((c for c in lead.consents if c.party is party), None)
-
-
-_consent_of = consent_of
 
 
 def awaiting_answer(lead: Lead, party: ConsentParty) -> bool:

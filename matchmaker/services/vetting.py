@@ -105,6 +105,15 @@ def _is_hired(lead: Lead) -> bool:
     return bool(db.session.scalar(select(graduate_hired(lead.graduate_id))))
 
 
+def introducible(lead: Lead) -> bool:
+    """Whether ``require_vetted`` lets this lead be introduced."""
+    try:
+        require_vetted(lead)
+    except DomainError:
+        return False
+    return True
+
+
 def require_vetted(lead: Lead) -> None:
     """Refuse to introduce a lead with an unverified firm, a filled need or a graduate
     already hired."""
