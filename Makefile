@@ -45,7 +45,7 @@ run: translations db ## Install, migrate, load the demo data and build suggestio
 	@$(FLASK) demo-logins
 	@echo
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C stops)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	$(FLASK) serve --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.installed-dev ## ruff check, ruff format --check, bandit (medium and high)
 	$(BIN)/ruff check .

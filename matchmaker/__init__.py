@@ -70,7 +70,7 @@ def register_warm_up(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import database, models, outbox  # noqa: F401  (pragmas; tables; outbox hooks)
+    from . import database, models, outbox, queue  # noqa: F401  (pragmas; tables; hooks)
     from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
     from .i18n import select_locale
 
@@ -86,6 +86,7 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     mail.init_app(app)
     login_manager.init_app(app)
+    queue.init_app(app)
     from .auth import session as auth_session
 
     auth_session.configure(login_manager)

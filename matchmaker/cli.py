@@ -1,11 +1,14 @@
 """Command-line tasks: ``flask seed-demo``, ``flask load-reference``, ``flask create-admin``,
 ``flask age-leads``, ``flask send-mail`` …"""
 
+import logging
+
 import click
-from flask import Flask
+from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from . import mail, outbox
+from . import mail, outbox, queue
 from .extensions import db
 from .models import User
 from .services import (
@@ -33,6 +36,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(send_mail)
     app.cli.add_command(sweep_inactive)
     app.cli.add_command(seed_scale)
+    app.cli.add_command(worker)
+    app.cli.add_command(serve)
 
 
 def _report(created: dict[str, int]) -> None:
@@ -162,7 +167,6 @@ def _send_pending() -> None:
         click.echo("E-mail is off (MAIL_SERVER is not set): notices stay in the inbox.")
         return
     counts = outbox.deliver()
-    outbox.wait_idle()
     click.echo(
         f"E-mail: {counts['sent']} sent, {counts['retry'] + counts['down']} to retry, "
         f"{counts['failed']} failed, {counts['none']} without an address."
@@ -175,3 +179,36 @@ def sweep_inactive():
     counts = privacy.sweep_inactive()
     db.session.commit()
     click.echo(f"{counts['notified']} notified, {counts['anonymised']} anonymised.")
+
+
+@click.command("worker")
+@click.option("--workers", type=click.IntRange(1), default=2, show_default=True,
+              help="Threads running tasks.")  # fmt: skip
+@click.option("--no-periodic", is_flag=True, help="Leave the schedule to another worker.")
+@with_appcontext
+def worker(workers: int, no_periodic: bool):
+    """Run the background tasks (suggestions, imports, e-mail) and the schedule (reminders,
+    lapses, inactivity sweep), from the queue at REDIS_URL. Stop with Ctrl-C or SIGTERM."""
+    app = current_app._get_current_object()
+    if queue.is_immediate(app):
+        raise click.UsageError("QUEUE_URL is 'immediate': there is no queue to consume.")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    with app.app_context():
+        matching.warm_up(indexes=True)
+    logging.getLogger("matchmaker.queue").info("worker ready: indexes loaded")
+    queue.consumer(app, workers=workers, periodic=not no_periodic).run()
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=5000, show_default=True)
+@with_appcontext
+def serve(host: str, port: int):
+    """Serve the site with its task queue in this process (the embedded set-up: SQLite,
+    no Redis; ``make run``). With REDIS_URL set, run ``flask worker`` beside it instead."""
+    from werkzeug.serving import run_simple
+
+    app = current_app._get_current_object()
+    if not app.config.get("QUEUE_URL"):
+        queue.start_embedded(app)
+    run_simple(host, port, app, threaded=True)

@@ -86,6 +86,17 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         # Progress of background jobs (imports): in Redis when set, so any worker answers.
         "JOB_STORAGE_URI": os.environ.get("REDIS_URL", "").strip() or "memory://",
+        # Where the fitted models and side indexes are kept (default: instance/matching).
+        **(
+            {"MATCH_STORE_DIR": os.environ["MATCH_STORE_DIR"]}
+            if os.environ.get("MATCH_STORE_DIR")
+            else {}
+        ),
+        # A pair below this score is never suggested (0–1).
+        "MATCH_MIN_SCORE": float(os.environ.get("MATCH_MIN_SCORE") or 0.3),
+        # The task queue (see matchmaker/queue.py): Redis when set, else a SQLite file in
+        # instance/ consumed by the web process itself (``flask serve``).
+        "QUEUE_URL": os.environ.get("REDIS_URL", "").strip(),
         # argon2id at the RFC 9106 "second recommended" profile: 64 MiB, 3 passes,
         # 4 lanes. OWASP ASVS 5.0 asks for at least 19 MiB, 2 passes, 1 lane.
         "ARGON2_TIME_COST": 3,

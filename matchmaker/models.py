@@ -207,6 +207,14 @@ class Matchable:
 
     tokens: Mapped[dict | None] = mapped_column(JSON)
     match_floor: Mapped[float | None] = mapped_column(Float)
+    # When what the engine reads of it last changed (text, facets, status); while
+    # ``match_pending`` its suggestions wait for the task queue; ``ranked_at``: when a
+    # worker last ranked it (each worker's side index catches up from there).
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    match_pending: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), index=True
+    )
+    ranked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
 
 # --- places and sectors -------------------------------------------------------------
@@ -624,10 +632,11 @@ class Lead(db.Model):
     created_at: Mapped[datetime] = created_column()
     updated_at: Mapped[datetime] = updated_column()
     status_changed_at: Mapped[datetime] = created_column()
-    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Indexed: the figures read the few reviewed or closed leads of a period by them.
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     introduced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     connected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
     talent_need: Mapped[TalentNeed | None] = relationship()
     graduate: Mapped[Graduate | None] = relationship()

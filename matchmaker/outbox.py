@@ -1,10 +1,10 @@
 """The notification table is the e-mail outbox.
 
 A notification written while e-mail is on is ``pending``. When the transaction that wrote
-it commits (a request, a command, a job), its e-mails are sent in the background: a
-thread with its own app context and session, one per process, as ``services.jobs``
-runs its work; the request never waits for SMTP. ``flask send-mail`` (and
-``flask age-leads``) send whatever is still pending.
+it commits (a request, a command, a job), its e-mails are sent in the background, by a
+task on the queue (``tasks.deliver_mail``); the request never waits for SMTP. What is
+still pending is sent every 10 minutes by the worker's schedule, or by ``flask
+send-mail``.
 
 Each row is claimed before it is sent, in one statement that moves it from ``pending``
 to ``sending`` (``UPDATE … WHERE email_status = 'pending' … RETURNING``, rows locked and
@@ -19,14 +19,11 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import threading
 from collections import Counter
 from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import wait as wait_for
 from datetime import timedelta
 
-from flask import Flask, current_app, has_app_context
+from flask import current_app, has_app_context
 from sqlalchemy import and_, event, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
@@ -198,38 +195,16 @@ def _held(ids: list[int]):
 
 # --- after a commit: send in the background ---------------------------------------------
 
-_executor: ThreadPoolExecutor | None = None
-_executor_lock = threading.Lock()
-_running: set[Future] = set()
 
+def send_later(ids: list[int]) -> None:
+    """Send the e-mails of ``ids`` on the task queue (``tasks.deliver_mail``). A queue that
+    cannot be reached leaves them pending for the periodic send."""
+    from . import queue
 
-def send_later(app: Flask, ids: list[int]) -> None:
-    """Send the e-mails of ``ids`` in a background thread with its own app context."""
-    global _executor
-    with _executor_lock:
-        if _executor is None:
-            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="matchmaker-mail")
-        future = _executor.submit(_deliver_in_background, app, ids)
-        _running.add(future)
-    future.add_done_callback(_running.discard)
-
-
-def _deliver_in_background(app: Flask, ids: list[int]) -> None:
-    with app.app_context():
-        try:
-            deliver(ids)
-        except Exception:  # the rows stay pending (or their claim goes stale): retried later
-            db.session.rollback()
-            log.exception("background mail delivery failed")
-        finally:
-            db.session.remove()
-
-
-def wait_idle(timeout: float = 30) -> bool:
-    """Wait until the background sends queued so far are done (for commands and tests)."""
-    with _executor_lock:
-        running = set(_running)
-    return not wait_for(running, timeout=timeout).not_done
+    try:
+        queue.enqueue("deliver_mail", ids)
+    except Exception:
+        log.warning("e-mails %s left pending: the queue is unreachable", ids[:5], exc_info=True)
 
 
 @event.listens_for(Session, "before_flush")
@@ -256,7 +231,7 @@ def _remember_pending(session, context) -> None:
 def _send_after_commit(session) -> None:
     ids = session.info.pop("outbox", None)
     if ids and has_app_context():
-        send_later(current_app._get_current_object(), sorted(ids))
+        send_later(sorted(ids))
 
 
 @event.listens_for(Session, "after_rollback")

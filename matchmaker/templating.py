@@ -15,6 +15,7 @@ from .models import ConsentParty, Notification, RegionLevel, Role, Sector
 from .services import disclosure
 from .services.introductions import dismiss_reasons
 from .services.match_store import CONCEPT_PREFIX
+from .services.matching import suggestion_state
 from .services.vetting import unverified_firms
 
 NAVIGATION = {
@@ -165,6 +166,7 @@ def register(app: Flask) -> None:
         region_levels=RegionLevel,
         disclosed=disclosed,
         unverified_firms=unverified_firms,
+        suggestion_state=suggestion_state,
     )
 
     @app.context_processor

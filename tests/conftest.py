@@ -45,6 +45,9 @@ def _config(url: str, instance: Path) -> dict:
         "RATELIMIT_ENABLED": False,
         # No e-mail unless a test starts the ``smtp_server`` fixture (whatever the shell set).
         "MAIL_SERVER": "",
+        # Queued tasks run as they are queued (after the commit that queues them); the
+        # tests of the worker itself run ``flask worker`` on Redis (test_worker.py).
+        "QUEUE_URL": "immediate",
     }
 
 

@@ -2,7 +2,7 @@
 
 from typing import NamedTuple
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..forms import options
 from ..models import InvestmentProject, InvestorInterest, Role, TalentNeed
-from ..services import leads, postings, profiles
+from ..services import leads, matching, postings, profiles
 from ..web import commit_or_flash, get_owned_or_404, restrict_to, save_or_show
 from .forms import CloseForm, EnterpriseForm, InterestForm, NeedForm, ProjectForm
 
@@ -87,6 +87,13 @@ def home():
     return render_template(
         "enterprise/home.html", firm=firm, close_forms=_close_forms(firm), suggestions=counts
     )
+
+
+@bp.route("/suggestions-state")
+def suggestions_state():
+    """How many of the firm's postings wait for their suggestions (polled by the home)."""
+    firm = _firm()
+    return jsonify(pending=matching.pending_count(firm=firm))
 
 
 def _close_forms(firm) -> dict:

@@ -2,7 +2,16 @@
 
 import json
 
-from flask import Blueprint, Response, flash, redirect, render_template, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
@@ -24,6 +33,13 @@ def home():
     if graduate is None:
         return redirect(url_for("graduate.profile"))
     return render_template("graduate/home.html", graduate=graduate, switch_form=ButtonForm())
+
+
+@bp.route("/suggestions-state")
+def suggestions_state():
+    """Whether the profile waits for its suggestions (polled by the home page)."""
+    graduate = current_user.graduate
+    return jsonify(pending=int(bool(graduate and graduate.match_pending)))
 
 
 @bp.route("/profile", methods=["GET", "POST"])

@@ -150,9 +150,10 @@ def apply():
         flash(_("The checked file is gone; upload it again."), "error")
         return upload()
     kind, filename, sha256 = form.kind.data, form.filename.data[:200], form.sha256.data
-    work = imports.import_job(kind, filename, stored.read_bytes(), current_user.id)
+    arguments = {"kind": kind, "filename": filename, "data": stored.read_bytes(),
+                 "actor_id": current_user.id}  # fmt: skip
     job_id = jobs.start(
-        current_user.id, filename, work, sha256=sha256,
+        current_user.id, filename, "import", arguments, sha256=sha256,
         once_per=f"import:{current_user.id}:{kind}:{sha256}",  # a double click: one job
     )  # fmt: skip
     return redirect(url_for(".job", job_id=job_id), code=303)

@@ -60,6 +60,18 @@ class Side:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def with_active(self, active) -> Side:
+        """The same side with other candidates active (vectors, postings and facets are
+        shared, not copied: made here once for every copy)."""
+        _ = self.postings, self.position
+        other = object.__new__(Side)
+        other.__dict__.update(self.__dict__)
+        other.active = np.asarray(active, bool)
+        other._inactive = None
+        if other.active.shape != self.ids.shape:
+            raise ValueError("one active flag per candidate")
+        return other
+
     @property
     def postings(self) -> sp.csr_matrix:
         """Feature → candidates (the vectors transposed), made when first needed."""

@@ -1,16 +1,16 @@
 """Long work in the background, with progress any web worker can report.
 
-A job runs in a thread of the process that started it, in its own app context and
-database session, as one unit of work: the runner commits when the work returns and
-rolls back when it raises, so a failed job leaves nothing written. A ``DomainError`` is
-reported with its code; anything else is logged and reported as an internal failure.
-Jobs of one process run one at a time, in order (on SQLite they would only queue for the
-write lock).
+A job runs on the task queue (``queue``: a worker process, or the embedded consumer's
+thread), in its own app context and database session, as one unit of work: the runner
+commits when the work returns and rolls back when it raises, so a failed job leaves
+nothing written. A ``DomainError`` is reported with its code; anything else is logged
+and reported as an internal failure.
 
 While the work runs its transaction is open (on SQLite it holds the write lock), so
 progress cannot live in the database. It lives in Redis when ``JOB_STORAGE_URI`` names
-one (set from ``REDIS_URL``, so every worker can answer a poll), else in this process's
-memory (the embedded set-up: one process). A status is a small JSON-able dict::
+one (set from ``REDIS_URL``, so every web worker and the job worker share it), else in
+this process's memory (the embedded set-up: one process runs the web and the queue).
+A status is a small JSON-able dict::
 
     {"id", "owner", "title", "sha256", "state": queued|running|done|failed,
      "phase", "done", "total", "updated", "result", "error": {"code", "params"}}
@@ -28,7 +28,6 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 from flask import Flask, current_app
@@ -190,25 +189,20 @@ class Progress:
 
 
 Work = Callable[[Progress], dict]
-_executor: ThreadPoolExecutor | None = None
-_executor_lock = threading.Lock()
 
 
-def _run_later(function, *args) -> None:
-    global _executor
-    with _executor_lock:
-        if _executor is None:
-            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="matchmaker-job")
-        _executor.submit(function, *args)
+def start(
+    owner_id: int, title: str, work: str, arguments: dict, sha256: str = "", once_per: str = ""
+) -> str:
+    """Queue the job ``work`` (a name in ``tasks``) with ``arguments``; returns its id.
 
-
-def start(owner_id: int, title: str, work: Work, sha256: str = "", once_per: str = "") -> str:
-    """Queue ``work`` for the background; returns the job's id.
-
-    ``work(progress)`` runs in its own app context and returns a JSON-able result.
-    With ``once_per``, a second start while the first job with that key is still
-    queued or running returns the first job's id instead (a double click).
+    The work runs on the task queue (``flask worker``, or the embedded consumer) in its
+    own app context and returns a JSON-able result. With ``once_per``, a second start
+    while the first job with that key is still queued or running returns the first
+    job's id instead (a double click).
     """
+    from .. import queue
+
     app = current_app._get_current_object()
     jobs = store(app)
     job_id = secrets.token_urlsafe(16)
@@ -222,7 +216,7 @@ def start(owner_id: int, title: str, work: Work, sha256: str = "", once_per: str
               "once_per": once_per, "state": "queued", "phase": "queued", "done": 0,
               "total": 0, "updated": time.time(), "result": None, "error": None}  # fmt: skip
     jobs.save(job_id, status)
-    _run_later(run, app, status, work)
+    queue.enqueue("job", status, work, arguments)
     return job_id
 
 

@@ -88,6 +88,25 @@ def save(kind: str, model: TextModel, documents: int) -> int:
     return version
 
 
+def save_object(name: str, value) -> None:
+    """Persist ``value`` (e.g. a side index) signed, beside the models."""
+    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    signature = _signature(payload).encode()
+    _write_atomically(_folder() / f"{name}.pickle", signature + b"\n" + payload)
+
+
+def load_object(name: str):
+    """What ``save_object`` kept under ``name``; None when absent or not signed by us."""
+    path = _folder() / f"{name}.pickle"
+    if not path.exists():
+        return None
+    signature, _, payload = path.read_bytes().partition(b"\n")
+    if not hmac.compare_digest(_signature(payload).encode(), signature):
+        current_app.logger.warning("%s has a bad signature; not loaded", path)
+        return None
+    return pickle.loads(payload)  # noqa: S301  # nosec B301
+
+
 def load(kind: str) -> tuple[int, TextModel] | None:
     """The persisted model of ``kind`` and its version, or None (none, or not ours)."""
     entry = _manifest().get(kind)

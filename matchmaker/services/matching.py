@@ -15,14 +15,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import numpy as np
 import scipy.sparse as sp
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, delete, func, select, update
 
+from .. import queue
 from ..extensions import db
-from ..matching import Facets, Matcher, Side, TextModel, tokenise_many
+from ..matching import Facets, Matcher, TextModel, tokenise_many
 from ..matching.errors import EmptyVocabularyError
 from ..models import (
     Graduate,
@@ -39,7 +41,8 @@ from ..models import (
     Station,
     TalentNeed,
 )
-from . import match_store, vetting
+from . import match_store, side_index, vetting
+from .clock import now
 
 DEFAULT_TOP_K = 10
 DEFAULT_MIN_SCORE = 0.3
@@ -148,12 +151,19 @@ def tokenize(document) -> dict[str, list[str]]:
     return document.tokens
 
 
-def warm_up() -> None:
+def warm_up(indexes: bool = False) -> None:
     """Load what a process's first write would otherwise wait for: jieba's dictionary
-    with the domain lexicon, and each pairing's fitted model (both kept per process)."""
-    match_store.tokenizer().tokens("预热")
+    with the domain lexicon, each pairing's fitted model, and (``indexes``: the worker)
+    each pairing's side index, all kept per process."""
+    tokenizer = match_store.tokenizer()
+    db.session.rollback()  # jieba loads for a second or two: hold no database lock meanwhile
+    tokenizer.tokens("预热")
     for pairing in PAIRINGS:
-        match_store.load(pairing.kind.value)
+        if indexes:
+            _ranking(pairing)
+        else:
+            match_store.load(pairing.kind.value)
+    db.session.rollback()
 
 
 # --- settings -------------------------------------------------------------------------
@@ -171,73 +181,70 @@ def _min_score() -> float:
 
 
 class Ranking:
-    """Everything needed to rank one pairing: the model, both sides, the rows behind them."""
+    """Everything needed to rank one pairing: the model and both sides' kept index."""
 
-    def __init__(self, pairing: Pairing, model: TextModel):
+    def __init__(self, pairing: Pairing, version: int, model: TextModel):
         self.pairing = pairing
         self.matcher = Matcher(pairing.kind.value, model)
         self.places = Places()
-        self.rows = {}
-        self.sides = {}
+        self.index = side_index.current(pairing, version, model, self.rows_of)
         self.taken = _taken(pairing)
-        for is_offer in (True, False):
-            self.reload(is_offer)
+        self.sides = {side: self.index.side(side, self.taken[side]) for side in (True, False)}
 
     def model_of(self, is_offer: bool):
         return self.pairing.offer if is_offer else self.pairing.seeker
 
-    def active(self, document, is_offer: bool) -> bool:
-        """``is_active``, and not a filled need or a hired graduate."""
-        return is_active(document) and document.id not in self.taken[is_offer]
-
-    def reload(self, is_offer: bool) -> None:
-        model = self.model_of(is_offer)
-        rows = list(db.session.scalars(select(model).order_by(model.id)))
-        for row in rows:
-            if row.tokens is None:
-                tokenize(row)
-        self.rows[is_offer] = {row.id: row for row in rows}
+    def rows_of(self, documents: list, is_offer: bool) -> tuple:
+        """Row arguments of ``SideIndex.replace`` for these documents."""
+        for document in documents:
+            if document.tokens is None:
+                tokenize(document)
         model = self.matcher.model
-        if rows:
-            vectors = model.transform([row.tokens for row in rows])
+        if documents:
+            vectors = model.transform([d.tokens for d in documents])
         else:
             vectors = sp.csr_matrix((0, model.n_features_), dtype=np.float32)
-        self.sides[is_offer] = Side(
-            [row.id for row in rows],
+        offer = is_offer
+        return (
+            [d.id for d in documents],
             vectors,
-            [facets(row, self.places) for row in rows],
-            [self.active(row, is_offer) for row in rows],
+            [facets(d, self.places) for d in documents],
+            [is_active(d) for d in documents],
+            [d.sector_id if offer else -1 for d in documents],
+            [d.region_id if offer else -1 for d in documents],
         )
 
-    def rank(self, document, is_offer: bool, exclude) -> list:
-        """Top k of the other side for ``document`` (with explanations)."""
-        if not self.active(document, is_offer):
+    def active(self, ident: int, is_offer: bool) -> bool:
+        """Open (``is_active``), and not a filled need or a hired graduate."""
+        position = self.index.position(is_offer, ident)
+        return position is not None and bool(self.sides[is_offer].active[position])
+
+    def _query(self, ident: int, is_offer: bool):
+        position = self.index.position(is_offer, ident)
+        rows = self.index.sides[is_offer]
+        return rows.facets[position], self.sides[is_offer].vectors[position]
+
+    def rank(self, ident: int, is_offer: bool, exclude) -> list:
+        """Top k of the other side for the document ``ident`` (with explanations)."""
+        if not self.active(ident, is_offer):
             return []
+        query_facets, vector = self._query(ident, is_offer)
         return self.matcher.rank(
-            document.tokens,
-            facets(document, self.places),
-            self.sides[not is_offer],
-            query_is_need=is_offer,
-            k=_top_k(),
-            min_score=_min_score(),
-            exclude=exclude,
-            vector=self.vector(document, is_offer),
-        )
+            None, query_facets, self.sides[not is_offer], query_is_need=is_offer,
+            k=_top_k(), min_score=_min_score(), exclude=exclude, vector=vector,
+        )  # fmt: skip
 
-    def scores(self, document, is_offer: bool) -> tuple[np.ndarray, np.ndarray]:
+    def scores(self, ident: int, is_offer: bool) -> tuple[np.ndarray, np.ndarray]:
+        query_facets, vector = self._query(ident, is_offer)
         return self.matcher.scores(
-            document.tokens,
-            facets(document, self.places),
-            self.sides[not is_offer],
-            query_is_need=is_offer,
-            vector=self.vector(document, is_offer),
+            None, query_facets, self.sides[not is_offer], query_is_need=is_offer, vector=vector
         )
 
-    def vector(self, document, is_offer: bool):
-        """The document's row of its own side (transformed once, when the side was made)."""
-        side = self.sides[is_offer]
-        position = side.position.get(document.id)
-        return None if position is None else side.vectors[position]
+    def offer_place(self, offer_id: int) -> tuple[int, int]:
+        """An offer's sector and region ids (a lead's sector and station come from them)."""
+        position = self.index.position(True, offer_id)
+        rows = self.index.sides[True]
+        return int(rows.sector[position]), int(rows.region[position])
 
 
 def _taken(pairing: Pairing) -> dict[bool, set[int]]:
@@ -254,7 +261,9 @@ def _ranking(pairing: Pairing) -> Ranking | None:
         db.session.scalar(select(func.count(model.id))) for model in (pairing.offer, pairing.seeker)
     )
     model = match_store.model_for(pairing.kind.value, _fit_documents(pairing), count)
-    return Ranking(pairing, model) if model is not None else None
+    if model is None:
+        return None
+    return Ranking(pairing, match_store.version(pairing.kind.value), model)
 
 
 def _fit_documents(pairing: Pairing) -> Callable[[], list]:
@@ -273,45 +282,93 @@ def _fit_documents(pairing: Pairing) -> Callable[[], list]:
 # --- leads ----------------------------------------------------------------------------
 
 
-def _leads_of(pairing: Pairing, document, is_offer: bool) -> dict[int, Lead]:
-    """Leads of this document by the other side's id."""
+class Lists:
+    """Applies ranked lists to the leads of one pairing, batched: leads are read per
+    chunk of documents, floors written in one statement, stale leads found among those
+    touched (never by scanning the lead table)."""
+
+    def __init__(self, ranking: Ranking):
+        self.ranking = ranking
+        self.floors: dict[bool, dict[int, float | None]] = {True: {}, False: {}}
+        self.unlisted: set[int] = set()  # ids of leads some list let go
+
+    def apply(self, ids, is_offer: bool) -> None:
+        """Rank the lists of these documents again and record them."""
+        ids = sorted(set(ids))
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            leads = _leads_of(self.ranking.pairing, chunk, is_offer)
+            for ident in chunk:
+                self._apply_one(ident, is_offer, leads.get(ident, {}))
+        db.session.flush()
+
+    def _apply_one(self, ident: int, is_offer: bool, leads: dict[int, Lead]) -> None:
+        ranking = self.ranking
+        reviewed = {o for o, lead in leads.items() if lead.status is not LeadStatus.SUGGESTED}
+        try:
+            matches = ranking.rank(ident, is_offer, exclude=reviewed)
+        except EmptyVocabularyError:
+            matches = []
+        flag = "ranked_by_offer" if is_offer else "ranked_by_seeker"
+        listed = {m.id: m for m in matches}
+        for other, lead in leads.items():
+            suggested = lead.status is LeadStatus.SUGGESTED
+            if suggested and other not in listed and getattr(lead, flag):
+                setattr(lead, flag, False)
+                self.unlisted.add(lead.id)
+        for other, match in listed.items():
+            lead = leads.get(other) or _new_lead(ranking, ident, is_offer, other)
+            setattr(lead, flag, True)
+            lead.score = round(match.score, 6)
+            lead.explanation = match.explanation
+        full = len(matches) >= _top_k()
+        self.floors[is_offer][ident] = float(matches[-1].score) if full and matches else None
+
+    def finish(self) -> int:
+        """Write the floors, delete the leads no list holds now; returns how many went."""
+        db.session.flush()
+        for is_offer, floors in self.floors.items():
+            table = self.ranking.model_of(is_offer).__table__
+            if floors:
+                db.session.execute(
+                    update(table).where(table.c.id == bindparam("ident"))
+                    .values(match_floor=bindparam("floor")),
+                    [{"ident": i, "floor": f} for i, f in sorted(floors.items())],
+                )  # fmt: skip
+        dropped = 0
+        ids = sorted(self.unlisted)
+        for start in range(0, len(ids), 500):
+            result = db.session.execute(
+                delete(Lead)
+                .where(Lead.id.in_(ids[start : start + 500]),
+                       Lead.status == LeadStatus.SUGGESTED,
+                       Lead.ranked_by_offer.is_(False), Lead.ranked_by_seeker.is_(False))
+                .execution_options(synchronize_session=False)
+            )  # fmt: skip
+            dropped += result.rowcount
+        db.session.expire_all()
+        return dropped
+
+
+def _leads_of(pairing: Pairing, ids: list[int], is_offer: bool) -> dict[int, dict[int, Lead]]:
+    """The leads of these documents: {document id: {other side's id: lead}}."""
     mine = pairing.offer_key if is_offer else pairing.seeker_key
     other = pairing.seeker_key if is_offer else pairing.offer_key
-    leads = db.session.scalars(select(Lead).where(getattr(Lead, mine) == document.id))
-    return {getattr(lead, other): lead for lead in leads}
+    found: dict[int, dict[int, Lead]] = {}
+    for lead in db.session.scalars(select(Lead).where(getattr(Lead, mine).in_(ids))):
+        found.setdefault(getattr(lead, mine), {})[getattr(lead, other)] = lead
+    return found
 
 
-def _apply_list(ranking: Ranking, document, is_offer: bool) -> None:
-    """Rank one document's list again and record it on its leads and its floor."""
+def _new_lead(ranking: Ranking, ident: int, is_offer: bool, other_id: int) -> Lead:
     pairing = ranking.pairing
-    leads = _leads_of(pairing, document, is_offer)
-    reviewed = {other for other, lead in leads.items() if lead.status is not LeadStatus.SUGGESTED}
-    try:
-        matches = ranking.rank(document, is_offer, exclude=reviewed)
-    except EmptyVocabularyError:
-        matches = []
-    flag = "ranked_by_offer" if is_offer else "ranked_by_seeker"
-    listed = {m.id: m for m in matches}
-    for other, lead in leads.items():
-        if lead.status is LeadStatus.SUGGESTED and other not in listed:
-            setattr(lead, flag, False)
-    for other, match in listed.items():
-        lead = leads.get(other) or _new_lead(ranking, document, is_offer, other)
-        setattr(lead, flag, True)
-        lead.score = round(match.score, 6)
-        lead.explanation = match.explanation
-    full = len(matches) >= _top_k()
-    document.match_floor = float(matches[-1].score) if full and matches else None
-
-
-def _new_lead(ranking: Ranking, document, is_offer: bool, other_id: int) -> Lead:
-    pairing = ranking.pairing
-    offer = document if is_offer else ranking.rows[True][other_id]
+    offer_id = ident if is_offer else other_id
     lead = Lead(kind=pairing.kind, score=0.0, status=LeadStatus.SUGGESTED)
-    setattr(lead, pairing.offer_key, offer.id)
-    setattr(lead, pairing.seeker_key, other_id if is_offer else document.id)
-    lead.sector_id = offer.sector_id
-    lead.station_id = station_for(offer.region_id, ranking.places)
+    setattr(lead, pairing.offer_key, offer_id)
+    setattr(lead, pairing.seeker_key, other_id if is_offer else ident)
+    sector_id, region_id = ranking.offer_place(offer_id)
+    lead.sector_id = sector_id
+    lead.station_id = station_for(region_id, ranking.places)
     db.session.add(lead)
     return lead
 
@@ -331,103 +388,166 @@ def station_for(region_id: int, places: Places) -> int | None:
     return None
 
 
-def _drop_stale(pairing: Pairing) -> int:
-    """Delete suggested leads that no list holds any more."""
-    stale = db.session.scalars(
-        select(Lead).where(
-            Lead.kind == pairing.kind,
-            Lead.status == LeadStatus.SUGGESTED,
-            Lead.ranked_by_offer.is_(False),
-            Lead.ranked_by_seeker.is_(False),
-        )
-    ).all()
-    for lead in stale:
-        db.session.delete(lead)
-    return len(stale)
+# --- writing a document, and ranking what changed -------------------------------------
 
 
-# --- the two entry points -------------------------------------------------------------
+def changed(document) -> None:
+    """A document was written: keep its tokens, mark it waiting to be ranked, and queue
+    its ranking for when this transaction commits (``tasks.refresh_suggestions``)."""
+    pairing, _ = pairing_of(document)
+    tokenize(document)
+    document.changed_at = now()
+    document.match_pending = True
+    db.session.flush()
+    queue.later("refresh_suggestions", pairing.kind.value)
 
 
 def refresh(document) -> None:
-    """Re-tokenise a new or changed document and bring its suggestions up to date.
-
-    Ranks the document's own list, then every list on the other side that it can now
-    enter (its score reaches that list's floor) or that held it before. No refit.
-    """
-    pairing, is_offer = pairing_of(document)
-    tokenize(document)
-    db.session.flush()
-    ranking = _ranking(pairing)
-    if ranking is None:
-        return
-    document = ranking.rows[is_offer][document.id]
-    _apply_list(ranking, document, is_offer)
-    for other in _affected(ranking, document, is_offer):
-        _apply_list(ranking, other, not is_offer)
-    db.session.flush()
-    _drop_stale(pairing)
-    db.session.flush()
+    """Rank a document again now, in this transaction (commands and tests; pages use
+    ``changed`` and the queue)."""
+    changed(document)
+    refresh_pending(pairing_of(document)[0].kind.value)
 
 
 def refresh_many(documents, progress: Callable[[int], None] | None = None) -> None:
-    """``refresh`` for many documents at once (an import): one tokenising pass on every
-    core, one ranking state, and every affected list ranked again only once."""
+    """``changed`` for many documents at once (an import): one tokenising pass on every
+    core; their ranking is queued for when the import commits."""
     if not documents:
         return
     fields = [document_fields(document) for document in documents]
+    stamp = now()
     for document, tokens in zip(
         documents, tokenise_many(fields, match_store.tokenizer().lexicon), strict=True
     ):
         document.tokens = tokens
-    db.session.flush()
-    for pairing in PAIRINGS:
-        mine = [(d, pairing_of(d)[1]) for d in documents if pairing_of(d)[0] is pairing]
-        if mine:
-            _refresh_pairing(pairing, mine, progress)
-
-
-def _refresh_pairing(pairing: Pairing, documents: list, progress) -> None:
-    ranking = _ranking(pairing)
-    if ranking is None:
-        return
-    affected: dict[bool, set[int]] = {True: set(), False: set()}
-    held = {
-        is_offer: _held(ranking, [d.id for d, side in documents if side is is_offer], is_offer)
-        for is_offer in (True, False)
-    }  # read once, before any list changes
-    for document, is_offer in documents:
-        row = ranking.rows[is_offer][document.id]
-        _apply_list(ranking, row, is_offer)
-        others = _affected(ranking, row, is_offer, held[is_offer].get(row.id, ()))
-        affected[not is_offer].update(o.id for o in others)
+        document.changed_at = stamp
+        document.match_pending = True
         if progress:
             progress(1)
-    for is_offer, ids in affected.items():
-        for ident in sorted(ids):
-            _apply_list(ranking, ranking.rows[is_offer][ident], is_offer)
     db.session.flush()
-    _drop_stale(pairing)
-    db.session.flush()
+    for kind in {pairing_of(document)[0].kind.value for document in documents}:
+        queue.later("refresh_suggestions", kind)
 
 
-def _affected(ranking: Ranking, document, is_offer: bool, held=None) -> list:
-    """Documents of the other side whose top list this document can enter or leave.
+PAIRING_OF_KIND = {pairing.kind.value: pairing for pairing in PAIRINGS}
+#: A document still waiting this long after its change is said to be late (the worker
+#: is down or failing); the schedule keeps retrying it every minute.
+LATE = timedelta(seconds=60)
 
-    ``held``: the ids of the lists holding it now, when already read (``_held``).
+
+def pending_count(firm) -> int:
+    """How many of a firm's postings wait for their suggestions (one statement each kind)."""
+    total = 0
+    for model in (TalentNeed, InvestmentProject, InvestorInterest):
+        total += db.session.scalar(
+            select(func.count(model.id)).where(
+                model.enterprise_id == firm.id, model.match_pending.is_(True)
+            )
+        )
+    return total
+
+
+def suggestion_state(document) -> str:
+    """Where a document's suggestions are: ``ready``, ``preparing`` (queued, normally
+    within two seconds) or ``late`` (waiting longer: retried until the worker takes it)."""
+    if not document.match_pending:
+        return "ready"
+    if document.changed_at is not None and now() - document.changed_at > LATE:
+        return "late"
+    return "preparing"
+
+
+def kinds_pending() -> list[str]:
+    """The pairings with documents waiting to be ranked."""
+    kinds = []
+    for pairing in PAIRINGS:
+        for model in (pairing.offer, pairing.seeker):
+            if db.session.scalar(select(model.id).where(model.match_pending.is_(True)).limit(1)):
+                kinds.append(pairing.kind.value)
+                break
+    return kinds
+
+
+def refresh_pending(kind: str) -> int:
+    """Rank the documents of ``kind`` waiting to be ranked, and every list of the other
+    side they can now enter or that held them; returns how many documents were ranked.
+
+    The caller holds the pairing's lock (``tasks.refresh_suggestions``) and commits.
+    A document changed again meanwhile stays waiting (its new version is ranked next).
     """
+    pairing = PAIRING_OF_KIND[kind]
+    waiting = {
+        is_offer: dict(
+            db.session.execute(
+                select(model.id, model.changed_at).where(model.match_pending.is_(True))
+            ).all()
+        )
+        for is_offer, model in ((True, pairing.offer), (False, pairing.seeker))
+    }
+    if not any(waiting.values()):
+        return 0
+    ranking = _ranking(pairing)
+    if ranking is not None:
+        _rank_documents(ranking, waiting)
+    stamp = now()
+    for is_offer, seen in waiting.items():
+        if seen:
+            table = (pairing.offer if is_offer else pairing.seeker).__table__
+            db.session.execute(
+                update(table)
+                .where(table.c.id == bindparam("ident"), table.c.changed_at == bindparam("seen"))
+                .values(match_pending=False, ranked_at=stamp),
+                [{"ident": i, "seen": c} for i, c in sorted(seen.items())],
+            )  # fmt: skip
+    return sum(len(seen) for seen in waiting.values())
+
+
+def _rank_documents(ranking: Ranking, waiting: dict[bool, dict]) -> None:
+    lists = Lists(ranking)
+    affected: dict[bool, set[int]] = {True: set(), False: set()}
+    held = {
+        is_offer: _held(ranking, sorted(ids), is_offer) for is_offer, ids in waiting.items()
+    }  # read once, before any list changes
+    for is_offer, ids in waiting.items():
+        lists.apply(ids, is_offer)
+        for ident in ids:
+            affected[not is_offer].update(
+                _affected(ranking, ident, is_offer, held[is_offer].get(ident, ()))
+            )
+    for is_offer, ids in affected.items():
+        lists.apply(ids - set(waiting[is_offer]), is_offer)
+    lists.finish()
+
+
+def _affected(ranking: Ranking, ident: int, is_offer: bool, held) -> set[int]:
+    """Documents of the other side whose top list this document can enter or leave:
+    those its score reaches (above the floor of their list), and those holding it."""
+    affected = set(held)
     side = ranking.sides[not is_offer]
-    others = ranking.rows[not is_offer]
-    affected = set()
-    if len(side) and ranking.active(document, is_offer):
-        scores, text = ranking.scores(document, is_offer)
-        floors = np.array([others[int(i)].match_floor or -1.0 for i in side.ids], dtype=np.float64)
-        reach = (scores >= _min_score()) & (text > 0) & (scores >= floors) & side.active
-        affected.update(int(i) for i in side.ids[reach])
-    if held is None:
-        held = _held(ranking, [document.id], is_offer).get(document.id, ())
-    affected.update(held)
-    return [others[i] for i in sorted(affected)]
+    if not len(side) or not ranking.active(ident, is_offer):
+        return affected
+    scores, text = ranking.scores(ident, is_offer)
+    reach = (scores >= _min_score()) & (text > 0) & side.active
+    candidates = side.ids[reach]
+    if not len(candidates):
+        return affected
+    floors = _floors(ranking.model_of(not is_offer), candidates.tolist())
+    above = scores[reach] >= np.array([floors.get(int(i), -1.0) for i in candidates])
+    affected.update(int(i) for i in candidates[above])
+    return affected
+
+
+def _floors(model, ids: list[int]) -> dict[int, float]:
+    """The floors of these documents' lists (absent: the list is not full)."""
+    found = {}
+    for start in range(0, len(ids), 1000):
+        rows = db.session.execute(
+            select(model.id, model.match_floor).where(
+                model.id.in_(ids[start : start + 1000]), model.match_floor.is_not(None)
+            )
+        )
+        found.update(dict(rows.all()))
+    return found
 
 
 def _held(ranking: Ranking, ids: list[int], is_offer: bool) -> dict[int, set[int]]:
@@ -439,9 +559,11 @@ def _held(ranking: Ranking, ids: list[int], is_offer: bool) -> dict[int, set[int
     found: dict[int, set[int]] = {}
     for start in range(0, len(ids), 500):  # bound the IN list
         chunk = ids[start : start + 500]
-        query = select(Lead).where(getattr(Lead, mine).in_(chunk), flag.is_(True))
-        for lead in db.session.scalars(query):
-            found.setdefault(getattr(lead, mine), set()).add(getattr(lead, theirs))
+        query = select(getattr(Lead, mine), getattr(Lead, theirs)).where(
+            getattr(Lead, mine).in_(chunk), flag.is_(True)
+        )
+        for me, other in db.session.execute(query):
+            found.setdefault(me, set()).add(other)
     return found
 
 
@@ -480,16 +602,22 @@ def rebuild(
         ranking = _ranking(pairing)
         if ranking is None:
             continue
+        lists = Lists(ranking)
         for is_offer in (True, False):
-            for document in ranking.rows[is_offer].values():
-                _apply_list(ranking, document, is_offer)
-                if progress:
-                    progress(1)
-            db.session.flush()
-        dropped = _drop_stale(pairing)
-        db.session.flush()
+            ids = ranking.index.sides[is_offer].ids.tolist()
+            lists.apply(ids, is_offer)
+            if progress:
+                progress(len(ids))
+        stale = db.session.scalars(
+            select(Lead.id).where(
+                Lead.kind == pairing.kind, Lead.status == LeadStatus.SUGGESTED,
+                Lead.ranked_by_offer.is_(False), Lead.ranked_by_seeker.is_(False),
+            )
+        ).all()  # fmt: skip
+        lists.unlisted.update(stale)
+        dropped = lists.finish()
         summary[pairing.kind.value] = {
-            "documents": sum(len(r) for r in ranking.rows.values()),
+            "documents": sum(len(ranking.index.sides[s]) for s in (True, False)),
             "suggested": _count_suggested(pairing),
             "dropped": dropped,
         }

@@ -29,7 +29,7 @@ def _apply(obj, values: dict):
     for key, value in values.items():
         setattr(obj, key, value)
     db.session.flush()
-    matching.refresh(obj)
+    matching.changed(obj)
     return obj
 
 
@@ -145,5 +145,5 @@ def close_posting(posting, outcome: str = "closed"):
     posting.closed_at = datetime.now(UTC)
     db.session.flush()
     introductions.withdraw_open_introductions(posting)
-    matching.refresh(posting)  # its open suggestions go; others may take their place
+    matching.changed(posting)  # its open suggestions go; others may take their place
     return posting

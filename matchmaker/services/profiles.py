@@ -130,7 +130,7 @@ def save_graduate(
         for key, value in values.items():
             setattr(graduate, key, value)
     db.session.flush()
-    matching.refresh(graduate)
+    matching.changed(graduate)
     return graduate
 
 
@@ -140,5 +140,5 @@ def set_open_to_matching(graduate: Graduate, is_open: bool) -> Graduate:
     db.session.flush()
     if not is_open:
         introductions.withdraw_open_introductions(graduate)
-    matching.refresh(graduate)  # off: open suggestions go; on: suggestions come back
+    matching.changed(graduate)  # off: open suggestions go; on: suggestions come back
     return graduate

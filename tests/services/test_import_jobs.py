@@ -6,6 +6,7 @@ import pytest
 import redis
 from sqlalchemy import func, select
 
+from matchmaker import queue
 from matchmaker.extensions import db
 from matchmaker.models import AuditEvent, Graduate, ImportRecord, Role, TalentNeed
 from matchmaker.services import imports, jobs, matching
@@ -121,20 +122,27 @@ def test_a_file_that_no_longer_checks_clean_is_refused_with_its_reason(web_app, 
     assert _count(TalentNeed) == 1
 
 
-def test_a_started_job_runs_in_the_background_and_a_double_start_is_one_job(web_app, admin, need):
-    admin_id = admin.id  # read here: in web_app's context the test's session would use it
+def test_a_started_job_runs_on_the_embedded_queue_and_a_double_start_is_one_job(
+    make_app, admin, need, tmp_path
+):
+    admin_id = admin.id  # read here: in the other app's context the test's session would use it
+    embedded = make_app(QUEUE_URL=str(tmp_path / "queue.sqlite3"))  # as ``make run`` has it
+    arguments = {"kind": "graduates", "filename": "g.csv", "data": graduates_csv(20),
+                 "actor_id": admin_id}  # fmt: skip
 
     def start() -> str:
-        work = imports.import_job("graduates", "g.csv", graduates_csv(20), admin_id)
-        return jobs.start(admin_id, "g.csv", work, once_per="import:g.csv")
+        return jobs.start(admin_id, "g.csv", "import", arguments, once_per="import:g.csv")
 
-    with web_app.app_context():
+    with embedded.app_context():
         first = start()
-        assert start() == first  # a double click while the first is queued or running
-        assert wait_for(web_app, first)["state"] == "done"
+        assert start() == first  # a double click while the first is queued
+        assert jobs.load(first)["state"] == "queued"  # nobody consumes yet
+        queue.start_embedded(embedded)  # the web process's own consumer threads
+        assert wait_for(embedded, first)["state"] == "done"
         later = start()
         assert later != first  # the first one is over: the file may be imported again
-        assert wait_for(web_app, later)["result"]["counts"]["unchanged"] == 20
+        assert wait_for(embedded, later)["result"]["counts"]["unchanged"] == 20
+    queue.stop_embedded(embedded)
     assert _count(ImportRecord) == 2
 
 
@@ -184,8 +192,8 @@ def test_the_redis_store_is_shared_by_two_app_instances(make_app, admin, need, r
     data = f"{header}\n{row}".encode()
     admin_id = admin.id
     with worker_a.app_context():
-        job_id = jobs.start(admin_id, "d.csv", imports.import_job("deputies", "d.csv", data,
-                            admin_id))  # fmt: skip
+        arguments = {"kind": "deputies", "filename": "d.csv", "data": data, "actor_id": admin_id}
+        job_id = jobs.start(admin_id, "d.csv", "import", arguments)
     status = wait_for(worker_b, job_id)  # read through the other instance
     assert status["state"] == "done" and status["result"]["accounts"] == 1
     with worker_b.app_context():

@@ -1,0 +1,46 @@
+"""Documents wait for the task queue: when each last changed, whether it waits, when it was ranked; leads indexed by review and close-out
+
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-11-29 15:10:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+import matchmaker.models
+
+
+# revision identifiers, used by Alembic.
+revision = '0011'
+down_revision = '0010'
+branch_labels = None
+depends_on = None
+
+TABLES = ('graduate', 'talent_need', 'investment_project', 'investor_interest')
+
+
+def upgrade():
+    with op.batch_alter_table('lead', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lead_reviewed_at'), ['reviewed_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_lead_closed_at'), ['closed_at'], unique=False)
+    for table in TABLES:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(sa.Column('changed_at', matchmaker.models.UTCDateTime(timezone=True), nullable=True))
+            batch_op.add_column(sa.Column('match_pending', sa.Boolean(), server_default=sa.false(), nullable=False))
+            batch_op.add_column(sa.Column('ranked_at', matchmaker.models.UTCDateTime(timezone=True), nullable=True))
+            batch_op.create_index(batch_op.f(f'ix_{table}_match_pending'), ['match_pending'], unique=False)
+            batch_op.create_index(batch_op.f(f'ix_{table}_ranked_at'), ['ranked_at'], unique=False)
+
+
+def downgrade():
+    for table in TABLES:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_index(batch_op.f(f'ix_{table}_ranked_at'))
+            batch_op.drop_index(batch_op.f(f'ix_{table}_match_pending'))
+            batch_op.drop_column('ranked_at')
+            batch_op.drop_column('match_pending')
+            batch_op.drop_column('changed_at')
+    with op.batch_alter_table('lead', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lead_closed_at'))
+        batch_op.drop_index(batch_op.f('ix_lead_reviewed_at'))
