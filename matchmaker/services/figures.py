@@ -25,6 +25,7 @@ Definitions (a lead counts for a period when the moment named falls in it):
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -139,10 +140,6 @@ def _in(column, period: Period):
     return (column >= start) & (column < end)
 
 
-def _count(query) -> int:
-    return int(db.session.scalar(query) or 0)
-
-
 def _tally(condition):
     """How many rows meet ``condition``: one column of an aggregate query."""
     return func.count(case((condition, 1)))
@@ -150,52 +147,68 @@ def _tally(condition):
 
 def compute(region_ids: list[int], station_ids: list[int], period: Period) -> Figures:
     """The figures of whatever lies in ``region_ids`` and belongs to ``station_ids``."""
-    f = Figures()
-    f.needs = _count(
-        select(func.count(TalentNeed.id)).where(
-            TalentNeed.region_id.in_(region_ids), _in(TalentNeed.created_at, period)
-        )
-    )
-    f.profiles = _count(
-        select(func.count(Graduate.id)).where(
-            Graduate.hometown_id.in_(region_ids), _in(Graduate.created_at, period)
-        )
-    )
-    f.projects = _count(
-        select(func.count(InvestmentProject.id)).where(
-            InvestmentProject.region_id.in_(region_ids), _in(InvestmentProject.created_at, period)
-        )
-    )
-    f.interests = _count(
-        select(func.count(InvestorInterest.id))
-        .join(Enterprise, Enterprise.id == InvestorInterest.enterprise_id)
-        .where(Enterprise.region_id.in_(region_ids), _in(InvestorInterest.created_at, period))
-    )
-    _lead_figures(f, station_ids, period)
-    return f
+    return compute_many([(region_ids, station_ids)], period)[0]
 
 
-def _lead_figures(f: Figures, station_ids: list[int], period: Period) -> None:
-    mine = Lead.station_id.in_(station_ids)
-    _lead_counts(f, mine, period)
-    f.hires = _events_to(LeadStatus.HIRED, station_ids, period)
-    signed = select(func.count(Lead.id), func.sum(Lead.outcome_amount_wan)).where(
-        mine, Lead.id.in_(_event_leads(LeadStatus.SIGNED, station_ids, period))
-    )
-    count, amount = db.session.execute(signed).one()
-    f.projects_signed, f.signed_amount_wan = int(count or 0), int(amount or 0)
-    f.median_days_to_review = _median_days(mine, Lead.reviewed_at, period)
-    f.median_days_to_close = _median_days(mine, Lead.closed_at, period)
-    f.deputies_engaged = _count(
-        select(func.count(func.distinct(LeadEvent.actor_id)))
-        .join(Lead, Lead.id == LeadEvent.lead_id)
-        .join(User, User.id == LeadEvent.actor_id)
-        .where(mine, User.role == Role.DEPUTY, _in(LeadEvent.created_at, period))
-    )
+def compute_many(groups: list[tuple[list[int], list[int]]], period: Period) -> list[Figures]:
+    """``compute`` for several (regions, stations) groups at once, in a fixed number of
+    aggregate queries whatever the groups and the data: each table is read once, grouped
+    by region or by station, and the groups are summed from those rows (a lead belongs to
+    one station, so its counts add up; medians and distinct deputies are worked out from
+    the few reviewed rows, per group)."""
+    regions = sorted({r for region_ids, _ in groups for r in region_ids})
+    stations = sorted({s for _, station_ids in groups for s in station_ids})
+    by_region = _documents_by_region(regions, period)
+    by_station = _leads_by_station(stations, period)
+    spans = {
+        name: _spans_by_station(column, stations, period)
+        for name, column in (("review", Lead.reviewed_at), ("close", Lead.closed_at))
+    }
+    actors = _deputies_by_station(stations, period)
+    results = []
+    for region_ids, station_ids in groups:
+        f = Figures()
+        for name, counts in by_region.items():
+            setattr(f, name, sum(counts.get(r, 0) for r in region_ids))
+        for station in station_ids:
+            for name, value in by_station.get(station, {}).items():
+                setattr(f, name, getattr(f, name) + value)
+        f.median_days_to_review = _median(spans["review"], station_ids)
+        f.median_days_to_close = _median(spans["close"], station_ids)
+        f.deputies_engaged = len(set().union(*(actors.get(s, set()) for s in station_ids)))
+        results.append(f)
+    return results
 
 
-def _lead_counts(f: Figures, mine, period: Period) -> None:
-    """The counts read off the lead rows themselves, in one aggregate query."""
+def _grouped(query) -> dict[int, int]:
+    return {key: int(value or 0) for key, value in db.session.execute(query)}
+
+
+def _documents_by_region(regions: list[int], period: Period) -> dict[str, dict[int, int]]:
+    """Needs, profiles, projects and interests registered in the period, per region."""
+    if not regions:
+        return {}
+
+    def per(column, created, *joins):
+        query = select(column, func.count()).select_from(created.class_)
+        for join in joins:
+            query = query.join(*join)
+        return _grouped(query.where(column.in_(regions), _in(created, period)).group_by(column))
+
+    return {
+        "needs": per(TalentNeed.region_id, TalentNeed.created_at),
+        "profiles": per(Graduate.hometown_id, Graduate.created_at),
+        "projects": per(InvestmentProject.region_id, InvestmentProject.created_at),
+        "interests": per(Enterprise.region_id, InvestorInterest.created_at,
+                         (Enterprise, Enterprise.id == InvestorInterest.enterprise_id)),
+    }  # fmt: skip
+
+
+def _leads_by_station(stations: list[int], period: Period) -> dict[int, dict[str, int]]:
+    """Every additive lead figure per station: the counts read off the lead rows (one
+    aggregate over them), hires and signed projects (from the history)."""
+    if not stations:
+        return {}
     now = datetime.now(UTC).timestamp()
     deadline = Station.review_deadline_days * DAY
     age = now - epoch_seconds(Lead.created_at)
@@ -216,9 +229,31 @@ def _lead_counts(f: Figures, mine, period: Period) -> None:
         "solved": _tally(closed & result),
         "red_items": _tally(red()),
     }
-    query = select(*counts.values()).join(Station, Station.id == Lead.station_id).where(mine)
-    for name, value in zip(counts, db.session.execute(query).one(), strict=True):
-        setattr(f, name, int(value or 0))
+    found: dict[int, dict[str, int]] = {}
+    query = (
+        select(Lead.station_id, *counts.values())
+        .join(Station, Station.id == Lead.station_id)
+        .where(Lead.station_id.in_(stations))
+        .group_by(Lead.station_id)
+    )
+    for station, *values in db.session.execute(query):
+        found[station] = {n: int(v or 0) for n, v in zip(counts, values, strict=True)}
+    hires = _grouped(
+        select(Lead.station_id, func.count(func.distinct(Lead.id)))
+        .where(Lead.id.in_(_event_leads(LeadStatus.HIRED, stations, period)))
+        .group_by(Lead.station_id)
+    )
+    signed = (
+        select(Lead.station_id, func.count(Lead.id), func.sum(Lead.outcome_amount_wan))
+        .where(Lead.id.in_(_event_leads(LeadStatus.SIGNED, stations, period)))
+        .group_by(Lead.station_id)
+    )
+    for station, count, amount in db.session.execute(signed):
+        row = found.setdefault(station, {})
+        row["projects_signed"], row["signed_amount_wan"] = int(count or 0), int(amount or 0)
+    for station, count in hires.items():
+        found.setdefault(station, {})["hires"] = count
+    return found
 
 
 def _event_leads(status: LeadStatus, station_ids: list[int], period: Period):
@@ -234,22 +269,38 @@ def _event_leads(status: LeadStatus, station_ids: list[int], period: Period):
     )
 
 
-def _events_to(status: LeadStatus, station_ids: list[int], period: Period) -> int:
-    query = select(func.count(func.distinct(LeadEvent.lead_id))).where(
-        LeadEvent.lead_id.in_(_event_leads(status, station_ids, period))
-    )
-    return _count(query)
-
-
-def _median_days(mine, column, period: Period) -> float | None:
-    """The median of (``column`` − created) in days, picked out by the database."""
+def _spans_by_station(column, stations: list[int], period: Period) -> dict[int, list[float]]:
+    """Per station, the days from suggestion to ``column`` of the leads that reached it
+    in the period (reviewed or closed leads: a few, read by an index)."""
     span = epoch_seconds(column) - epoch_seconds(Lead.created_at)
-    found = select(span).where(mine, _in(column, period))
-    n = _count(select(func.count()).select_from(found.subquery()))
-    if not n:
-        return None
-    middle = list(db.session.scalars(found.order_by(span).offset((n - 1) // 2).limit(2 - n % 2)))
-    return round(sum(middle) / len(middle) / DAY, 1)
+    query = select(Lead.station_id, span).where(
+        Lead.station_id.in_(stations), _in(column, period)
+    )
+    found: dict[int, list[float]] = {}
+    for station, seconds in db.session.execute(query):
+        found.setdefault(station, []).append(float(seconds) / DAY)
+    return found
+
+
+def _median(spans: dict[int, list[float]], station_ids: list[int]) -> float | None:
+    values = [v for s in station_ids for v in spans.get(s, ())]
+    return round(statistics.median(values), 1) if values else None
+
+
+def _deputies_by_station(stations: list[int], period: Period) -> dict[int, set[int]]:
+    """Per station, the deputies who took a step on one of its leads in the period."""
+    query = (
+        select(Lead.station_id, LeadEvent.actor_id)
+        .distinct()
+        .join(Lead, Lead.id == LeadEvent.lead_id)
+        .join(User, User.id == LeadEvent.actor_id)
+        .where(Lead.station_id.in_(stations), User.role == Role.DEPUTY,
+               _in(LeadEvent.created_at, period))
+    )  # fmt: skip
+    found: dict[int, set[int]] = {}
+    for station, actor in db.session.execute(query):
+        found.setdefault(station, set()).add(actor)
+    return found
 
 
 # --- regions, stations and the roll-up ------------------------------------------------
@@ -273,11 +324,36 @@ def for_station(station: Station, period: Period) -> Figures:
 def breakdown(region: Region, period: Period) -> list[tuple[str, Region | None, Figures]]:
     """One row per child region, plus a row for what sits at the region's own level
     (only when it has anything), so the rows add up to the region's total."""
-    rows = [(child.name, child, for_region(child, period)) for child in region.children]
-    own = compute([region.id], stations_within([region.id]), period)
+    children = list(region.children)
+    below = descendants([child.id for child in children])
+    station_at = dict(db.session.execute(select(Station.id, Station.region_id)).all())
+    groups = []
+    for child in [*children, None]:
+        ids = below[child.id] if child else [region.id]
+        inside = set(ids)
+        groups.append((ids, [s for s, r in station_at.items() if r in inside]))
+    computed = compute_many(groups, period)
+    rows = [(child.name, child, f) for child, f in zip(children, computed, strict=False)]
+    own = computed[-1]
     if any(v for v in own.as_dict().values() if isinstance(v, int)):
         rows.append(("本级", None, own))
     return rows
+
+
+def descendants(roots: list[int]) -> dict[int, list[int]]:
+    """For each region in ``roots``: its id and every id below it (the region tree is
+    read once)."""
+    children: dict[int, list[int]] = {}
+    for ident, parent in db.session.execute(select(Region.id, Region.parent_id)):
+        children.setdefault(parent, []).append(ident)
+    found = {}
+    for root in roots:
+        ids, frontier = [root], [root]
+        while frontier:
+            frontier = [c for node in frontier for c in children.get(node, ())]
+            ids.extend(frontier)
+        found[root] = ids
+    return found
 
 
 @dataclass(frozen=True)
