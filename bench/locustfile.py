@@ -244,7 +244,7 @@ class Graduate(Person):
     def profile(self) -> None:
         self.page("/graduate/profile", "/graduate/profile")
 
-    @task(1)
+    @task(3)
     def save_profile(self) -> None:
         self.save_form("/graduate/profile", "/graduate/profile", "intro")
 
@@ -270,7 +270,7 @@ class Enterprise(Person):
         if self.needs:
             self.page(f"/enterprise/needs/{random.choice(self.needs)}/edit", NEED)
 
-    @task(1)
+    @task(3)
     def save_need(self) -> None:
         if self.needs:
             url = f"/enterprise/needs/{random.choice(self.needs)}/edit"
