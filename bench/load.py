@@ -533,6 +533,11 @@ def table(outcomes: list[Outcome], args) -> str:
         ok = o.job_rss <= TARGETS["job_rss_mb"] * MB
         passed &= ok
         cells.append(f"{o.job_rss / MB:.0f} {_verdict(ok)}")
+    add(
+        "web workers killed and replaced (timeout or memory)",
+        "0",
+        [str(max(0, len(o.web_rss) - WEB_WORKERS)) for o in outcomes],
+    )
     cores = os.cpu_count() or 1
     add(
         f"CPU seconds used: web workers · locust · the rest ({cores} cores)",

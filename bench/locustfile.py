@@ -161,7 +161,8 @@ class Person(FastHttpUser):
     def _ok(self, r, expect: int = 200) -> bool:
         if r.status_code != expect:
             where = r.headers.get("Location", "") if r.headers else ""
-            r.failure(f"status {r.status_code} {where}".strip())
+            status = r.status_code or "0 (no answer: the connection closed)"
+            r.failure(f"status {status} {where}".strip())
             if where.startswith("/auth/login"):  # the session ended: sign in again
                 self.signed_out = True
             return False
