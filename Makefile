@@ -9,7 +9,7 @@ PO     := $(wildcard matchmaker/translations/*/LC_MESSAGES/messages.po)
 MO     := $(PO:.po=.mo)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint fmt install install-dev translations extract-messages db clean bench bench-quality
+.PHONY: help run test lint fmt install install-dev translations extract-messages db clean bench bench-quality load
 
 help: ## Show this list
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-18s %s\n", $$1, $$2}'
@@ -67,6 +67,11 @@ $(VENV)/.installed-bench: requirements-bench.txt requirements.txt | $(BIN)/pytho
 
 bench: $(VENV)/.installed-bench ## Matching speed and memory at 10k/100k/1M, side by side with baselines
 	$(BIN)/python -m bench.matching
+
+LOAD_ARGS ?=
+
+load: $(VENV)/.installed-bench ## The site under locust (gunicorn -w 4, PostgreSQL, Redis) at demo and 100k scale
+	$(BIN)/python -m bench.load $(LOAD_ARGS)
 
 bench-quality: $(VENV)/.installed ## nDCG@10, P@10, R@10, MRR@10 on BENCH_DIR, full text and titles only
 	$(BIN)/python -m matchmaker.matching.evaluate $(BENCH_DIR)
