@@ -208,13 +208,25 @@ class Matchable:
     tokens: Mapped[dict | None] = mapped_column(JSON)
     match_floor: Mapped[float | None] = mapped_column(Float)
     # When what the engine reads of it last changed (text, facets, status); while
-    # ``match_pending`` its suggestions wait for the task queue; ``ranked_at``: when a
-    # worker last ranked it (each worker's side index catches up from there).
+    # ``match_pending`` its suggestions wait for the task queue; ``ranked_seq``: the
+    # ranking (``MatchSequence``) that last ranked it, which each worker's side index
+    # catches up from.
     changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     match_pending: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false(), index=True
     )
-    ranked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    ranked_seq: Mapped[int | None] = mapped_column(Integer, index=True)
+
+
+class MatchSequence(db.Model):
+    """The change sequence of rankings: each ranking of waiting documents takes the next
+    number (the row is locked until it commits, so numbers follow commit order) and
+    stamps it on the documents it ranked."""
+
+    __tablename__ = "match_sequence"
+
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
 
 
 # --- places and sectors -------------------------------------------------------------

@@ -273,9 +273,7 @@ def _spans_by_station(column, stations: list[int], period: Period) -> dict[int, 
     """Per station, the days from suggestion to ``column`` of the leads that reached it
     in the period (reviewed or closed leads: a few, read by an index)."""
     span = epoch_seconds(column) - epoch_seconds(Lead.created_at)
-    query = select(Lead.station_id, span).where(
-        Lead.station_id.in_(stations), _in(column, period)
-    )
+    query = select(Lead.station_id, span).where(Lead.station_id.in_(stations), _in(column, period))
     found: dict[int, list[float]] = {}
     for station, seconds in db.session.execute(query):
         found.setdefault(station, []).append(float(seconds) / DAY)

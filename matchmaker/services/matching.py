@@ -270,10 +270,11 @@ def _fit_documents(pairing: Pairing) -> Callable[[], list]:
     """A callable giving the token lists of both sides, for a first fit."""
 
     def documents() -> list:
+        tokenize_missing()
         docs = []
-        for model in (pairing.offer, pairing.seeker):
-            for row in db.session.scalars(select(model).order_by(model.id)):
-                docs.append(row.tokens if row.tokens is not None else tokenize(row))
+        for model in (pairing.offer, pairing.seeker):  # the token column only, streamed
+            query = select(model.tokens).order_by(model.id).execution_options(yield_per=2000)
+            docs.extend(db.session.scalars(query))
         return docs
 
     return documents
@@ -489,14 +490,14 @@ def refresh_pending(kind: str) -> int:
     ranking = _ranking(pairing)
     if ranking is not None:
         _rank_documents(ranking, waiting)
-    stamp = now()
+    stamp = side_index.next_number()
     for is_offer, seen in waiting.items():
         if seen:
             table = (pairing.offer if is_offer else pairing.seeker).__table__
             db.session.execute(
                 update(table)
                 .where(table.c.id == bindparam("ident"), table.c.changed_at == bindparam("seen"))
-                .values(match_pending=False, ranked_at=stamp),
+                .values(match_pending=False, ranked_seq=stamp),
                 [{"ident": i, "seen": c} for i, c in sorted(seen.items())],
             )  # fmt: skip
     return sum(len(seen) for seen in waiting.values())

@@ -5,33 +5,30 @@ its facets, whether its status lets it be suggested, and (offers) its sector and
 It is built once per process and model version — or loaded from ``instance/matching``,
 where it is saved signed — and then kept by delta: before each ranking it reads only
 the documents waiting to be ranked (``match_pending``) and those another worker ranked
-since it last looked (``ranked_at`` at or after its watermark, less a minute's overlap
-for clocks), and replaces their rows. A side is never read whole again until the model
-is refitted.
+since it last looked (``ranked_seq`` above the change sequence it has seen), and
+replaces their rows. A side is never read whole again until the model is refitted.
 
-Rankings are serialised per pairing by a lock every worker shares (``tasks``), and a
-ranking stamps ``ranked_at`` before it commits and lets the lock go, so the watermark
-misses nothing: a document ranked elsewhere is always stamped after the last look.
+Each ranking takes the next number of the change sequence (``MatchSequence``: its row
+stays locked until the ranking commits, so the numbers follow commit order, whatever
+the workers' clocks say) and stamps it on what it ranked, so an index that has seen
+number n misses nothing by reading the documents stamped above n.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 import numpy as np
 import scipy.sparse as sp
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..matching import Facets, Side, TextModel
-from ..models import Graduate, InvestorInterest
+from ..models import Graduate, InvestorInterest, MatchSequence
 from . import match_store
-from .clock import now
 
-OVERLAP = timedelta(seconds=60)  # clocks of different workers may disagree this much
 SAVE_EVERY_SECONDS = 300  # a kept index is written to disk at most this often
 FORMAT = 1  # bumped when the saved shape changes (an older file is rebuilt)
 _RELATIONS = {
@@ -67,7 +64,7 @@ class SideIndex:
     def __init__(self, kind: str, version: int, model: TextModel):
         self.kind, self.version, self.model = kind, version, model
         self.sides = {side: Rows.empty(model.n_features_) for side in (True, False)}
-        self.watermark: datetime | None = None
+        self.seen: int | None = None  # the change sequence it has caught up with
         self.saved_at = 0.0
         self._positions: dict[bool, dict[int, int]] = {}
         self._engine: dict[bool, Side] = {}
@@ -123,15 +120,36 @@ class SideIndex:
 # --- reading documents ---------------------------------------------------------------
 
 
-def documents(model, where=None) -> list:
-    """Documents of ``model`` (all, or those ``where`` selects), with what their facets
-    read loaded in a few statements, in id order."""
-    query = select(model).order_by(model.id)
+def documents(model, where=None, limit: int | None = None) -> list:
+    """Documents of ``model`` (all, or those ``where`` selects; the first ``limit``), with
+    what their facets read loaded in a few statements, in id order."""
+    query = select(model).order_by(model.id).limit(limit)
     if where is not None:
         query = query.where(where)
     for relation in _RELATIONS.get(model, ()):
         query = query.options(selectinload(relation))
     return list(db.session.scalars(query))
+
+
+def chunks(model, size: int = 5000):
+    """Every document of ``model`` as ``documents`` reads them, ``size`` at a time (only
+    one chunk of objects is alive at once)."""
+    after = 0
+    while chunk := documents(model, model.id > after, limit=size):
+        after = chunk[-1].id
+        yield chunk
+
+
+def _joined(parts: list[tuple], features: int) -> tuple:
+    """The row arguments of several chunks as one."""
+    if not parts:
+        empty = sp.csr_matrix((0, features), dtype=np.float32)
+        return [], empty, [], [], [], []
+    return (
+        [i for part in parts for i in part[0]],
+        sp.vstack([part[1] for part in parts], format="csr", dtype=np.float32),
+        *([x for part in parts for x in part[n]] for n in range(2, 6)),
+    )
 
 
 _kept: dict[tuple[str, str], SideIndex] = {}
@@ -146,31 +164,53 @@ def current(pairing, version: int, model: TextModel, rows_of) -> SideIndex:
     index = _kept.get(key)
     if index is None or index.version != version:
         index = _load(pairing.kind.value, version, model)
-    since = now()
-    if index is None:
+    seen = sequence_value()
+    if index is None or index.seen is None:
         index = SideIndex(pairing.kind.value, version, model)
         where = {True: None, False: None}
     else:
-        cut = index.watermark - OVERLAP if index.watermark else None
         where = {
-            side: _changed(pairing.offer if side else pairing.seeker, cut) for side in (True, False)
+            side: _changed(pairing.offer if side else pairing.seeker, index.seen)
+            for side in (True, False)
         }
     for is_offer in (True, False):
         model_class = pairing.offer if is_offer else pairing.seeker
-        found = documents(model_class, where[is_offer])
-        if found or where[is_offer] is None:
+        if where[is_offer] is None:  # the whole side, a chunk of documents at a time
+            parts = [rows_of(chunk, is_offer) for chunk in chunks(model_class)]
+            index.replace(is_offer, *_joined(parts, model.n_features_))
+        elif found := documents(model_class, where[is_offer]):
             index.replace(is_offer, *rows_of(found, is_offer))
-    index.watermark = since
+    index.seen = seen
     _kept[key] = index
     if time.monotonic() - index.saved_at > SAVE_EVERY_SECONDS:
         save(index)
     return index
 
 
-def _changed(model, cut: datetime | None):
-    if cut is None:
-        return model.match_pending.is_(True)
-    return or_(model.match_pending.is_(True), model.ranked_at >= cut)
+def _changed(model, seen: int):
+    return or_(model.match_pending.is_(True), model.ranked_seq > seen)
+
+
+SEQUENCE = "ranked"
+
+
+def sequence_value() -> int:
+    """The last number of the change sequence that has committed."""
+    return db.session.scalar(select(MatchSequence.value).where(MatchSequence.name == SEQUENCE)) or 0
+
+
+def next_number() -> int:
+    """Take the next number of the change sequence (its row stays locked until this
+    transaction ends, so numbers are taken in commit order)."""
+    table = MatchSequence.__table__
+    taken = db.session.execute(
+        update(table).where(table.c.name == SEQUENCE).values(value=table.c.value + 1)
+        .returning(table.c.value)
+    ).scalar()  # fmt: skip
+    if taken is None:  # the first ranking ever
+        db.session.execute(insert(table).values(name=SEQUENCE, value=1))
+        taken = 1
+    return taken
 
 
 def save(index: SideIndex) -> None:

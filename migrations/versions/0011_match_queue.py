@@ -1,4 +1,4 @@
-"""Documents wait for the task queue: when each last changed, whether it waits, when it was ranked; leads indexed by review and close-out
+"""Documents wait for the task queue: when each last changed, whether it waits, which ranking last ranked it; leads indexed by review and close-out
 
 Revision ID: 0011
 Revises: 0010
@@ -21,6 +21,11 @@ TABLES = ('graduate', 'talent_need', 'investment_project', 'investor_interest')
 
 
 def upgrade():
+    op.create_table('match_sequence',
+        sa.Column('name', sa.String(length=20), nullable=False),
+        sa.Column('value', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('name', name=op.f('pk_match_sequence'))
+    )
     with op.batch_alter_table('lead', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lead_reviewed_at'), ['reviewed_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_lead_closed_at'), ['closed_at'], unique=False)
@@ -28,19 +33,20 @@ def upgrade():
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column('changed_at', matchmaker.models.UTCDateTime(timezone=True), nullable=True))
             batch_op.add_column(sa.Column('match_pending', sa.Boolean(), server_default=sa.false(), nullable=False))
-            batch_op.add_column(sa.Column('ranked_at', matchmaker.models.UTCDateTime(timezone=True), nullable=True))
+            batch_op.add_column(sa.Column('ranked_seq', sa.Integer(), nullable=True))
             batch_op.create_index(batch_op.f(f'ix_{table}_match_pending'), ['match_pending'], unique=False)
-            batch_op.create_index(batch_op.f(f'ix_{table}_ranked_at'), ['ranked_at'], unique=False)
+            batch_op.create_index(batch_op.f(f'ix_{table}_ranked_seq'), ['ranked_seq'], unique=False)
 
 
 def downgrade():
     for table in TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_index(batch_op.f(f'ix_{table}_ranked_at'))
+            batch_op.drop_index(batch_op.f(f'ix_{table}_ranked_seq'))
             batch_op.drop_index(batch_op.f(f'ix_{table}_match_pending'))
-            batch_op.drop_column('ranked_at')
+            batch_op.drop_column('ranked_seq')
             batch_op.drop_column('match_pending')
             batch_op.drop_column('changed_at')
     with op.batch_alter_table('lead', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lead_closed_at'))
         batch_op.drop_index(batch_op.f('ix_lead_reviewed_at'))
+    op.drop_table('match_sequence')
