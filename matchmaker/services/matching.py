@@ -472,28 +472,9 @@ def rebuild(
     with ``retokenize``, after the dictionary changed) go through the segmenter.
     ``progress(n)`` is called as documents are ranked. Returns counts per kind.
     """
-    tokenize_missing(retokenize)
-    summary = {}
-    for pairing in PAIRINGS:
-        if refit:
-            match_store.refit(pairing.kind.value, _fit_documents(pairing)())
-        ranking = _ranking(pairing)
-        if ranking is None:
-            continue
-        for is_offer in (True, False):
-            for document in ranking.rows[is_offer].values():
-                _apply_list(ranking, document, is_offer)
-                if progress:
-                    progress(1)
-            db.session.flush()
-        dropped = _drop_stale(pairing)
-        db.session.flush()
-        summary[pairing.kind.value] = {
-            "documents": sum(len(r) for r in ranking.rows.values()),
-            "suggested": _count_suggested(pairing),
-            "dropped": dropped,
-        }
-    return summary
+    from .rebuild import rebuild_all  # set-based; imports this module
+
+    return rebuild_all(refit=refit, retokenize=retokenize, progress=progress)
 
 
 def _count_suggested(pairing: Pairing) -> int:
