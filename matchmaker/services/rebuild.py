@@ -55,7 +55,6 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..extensions import db
 from ..matching import Facets, Matcher, Side, tokenise_many
 from ..models import (
-    Degree,
     Graduate,
     InvestmentProject,
     InvestorInterest,
@@ -141,13 +140,14 @@ def _read_side(
     query = query.order_by(model.id)
     if ids is not None:
         query = query.where(model.id.in_(sorted(set(ids))))
-    rows = db.session.execute(query).all()
+    rows = db.session.connection().execute(query).all()
     links = {name: _links(table, ids) for name, table in _LINKS.get(model, {}).items()}
     taken = _taken_ids(pairing, is_offer) if with_active else set()
     lineage = _Memo(places.lineage)
     state = "open_to_matching" if model is Graduate else "status"
     # ``matching.is_active`` asked once per value of the one column it reads
     is_open = _Memo(lambda value: matching.is_active(model(**{state: value})))
+    level_of = _Memo(lambda degree: degree.rank if degree else None)  # Degree.rank, once each
     intern = _Interner()
     tokens = [intern.document(row.tokens) for row in rows]
     facets, active = [], []
@@ -160,7 +160,7 @@ def _read_side(
             if home is not None:
                 wanted.add(home)
             sectors = frozenset(links["sectors"].get(row.id, ()))
-            facets.append(Facets(sectors, frozenset(wanted), Degree(row.degree).rank))
+            facets.append(Facets(sectors, frozenset(wanted), level_of(row.degree)))
             active.append(is_open(row.open_to_matching) and row.id not in taken)
     elif model is InvestorInterest:
         for row in rows:
@@ -172,7 +172,7 @@ def _read_side(
     else:
         for row in rows:
             if model is TalentNeed:
-                level = Degree(row.min_degree).rank if row.min_degree else None
+                level = level_of(row.min_degree)
                 facet = Facets(frozenset({row.sector_id}), lineage(row.region_id), level)
             else:
                 amount = (row.amount_min_wan, row.amount_max_wan)
@@ -204,7 +204,7 @@ def _links(table, ids: Sequence[int] | None) -> dict[int, list[int]]:
     if ids is not None:
         query = query.where(owner.in_(sorted(set(ids))))
     found: dict[int, list[int]] = defaultdict(list)
-    for key, value in db.session.execute(query):
+    for key, value in db.session.connection().execute(query).all():
         found[key].append(value)
     return found
 
@@ -225,8 +225,8 @@ def _tokenise(model, retokenize: bool, ids: Sequence[int] | None) -> int:
         else (model.title, model.description)
     )
     query = select(model.id, *fields).order_by(model.id)
-    if not retokenize:
-        query = query.where(model.tokens.is_(None))
+    if not retokenize:  # no tokens: SQL NULL, or a JSON null written through the ORM
+        query = query.where(or_(model.tokens.is_(None), cast(model.tokens, Text) == "null"))
     if ids is not None:
         query = query.where(model.id.in_(sorted(set(ids))))
     rows = db.session.execute(query).all()
@@ -432,6 +432,13 @@ STAGE_LEAD = Table(
     Column("sector_id", Integer, nullable=False),
     prefixes=["TEMPORARY"],
 )  # fmt: skip
+#: The staged pairs no lead holds yet (found before inserting: an insert that reads the
+#: table it grows may be planned as one scan of it per row, when its statistics say it
+#: is empty, as after the first rebuild's vacuum).
+STAGE_NEW = Table(
+    "rebuild_new", _STAGED, *(Column(c.name, c.type, nullable=False) for c in STAGE_LEAD.c),
+    prefixes=["TEMPORARY"],
+)  # fmt: skip
 #: One row per document whose list is full (side 1: offers, 0: seekers).
 STAGE_FLOOR = Table(
     "rebuild_floor", _STAGED,
@@ -452,7 +459,7 @@ class _Stage:
         self.connection = db.session.connection()
         self.postgres = self.connection.dialect.name == "postgresql"
         self.drop()
-        for table in (STAGE_LEAD, STAGE_FLOOR):
+        for table in (STAGE_LEAD, STAGE_FLOOR, STAGE_NEW):
             table.create(self.connection)
         if not self.postgres:  # PostgreSQL hashes the staged rows instead
             for statement in (
@@ -464,9 +471,10 @@ class _Stage:
     def drop(self) -> None:
         self.connection.execute(text("DROP TABLE IF EXISTS rebuild_lead"))
         self.connection.execute(text("DROP TABLE IF EXISTS rebuild_floor"))
+        self.connection.execute(text("DROP TABLE IF EXISTS rebuild_new"))
 
     def clear(self) -> None:
-        for table in (STAGE_LEAD, STAGE_FLOOR):
+        for table in (STAGE_LEAD, STAGE_FLOOR, STAGE_NEW):
             self.connection.execute(delete(table))
 
     def write(self, table: Table, arrays: list[np.ndarray]) -> None:
@@ -533,24 +541,28 @@ class _Stage:
                 ),
             )
         )  # fmt: skip
+        self.connection.execute(
+            insert(STAGE_NEW).from_select(
+                list(STAGE_LEAD.c.keys()), select(STAGE_LEAD).where(~exists().where(same_pair))
+            )
+        )
+        new = STAGE_NEW.c
         values = {
             lead.c.kind: literal(pairing.kind, lead.c.kind.type),
-            offer: staged.offer_id,
-            seeker: staged.seeker_id,
-            lead.c.station_id: func.nullif(staged.station_id, 0),
-            lead.c.sector_id: staged.sector_id,
-            lead.c.score: staged.score,
+            offer: new.offer_id,
+            seeker: new.seeker_id,
+            lead.c.station_id: func.nullif(new.station_id, 0),
+            lead.c.sector_id: new.sector_id,
+            lead.c.score: new.score,
             lead.c.explanation: literal({}, lead.c.explanation.type),
             lead.c.status: literal(LeadStatus.SUGGESTED, lead.c.status.type),
-            lead.c.ranked_by_offer: staged.by_offer,
-            lead.c.ranked_by_seeker: staged.by_seeker,
+            lead.c.ranked_by_offer: new.by_offer,
+            lead.c.ranked_by_seeker: new.by_seeker,
             lead.c.created_at: literal(now, UTCDateTime()),
             lead.c.updated_at: literal(now, UTCDateTime()),
             lead.c.status_changed_at: literal(now, UTCDateTime()),
         }
-        existing = select(lead.c.id).where(offer == staged.offer_id, seeker == staged.seeker_id)
-        new = select(*values.values()).where(~existing.exists())
-        self.connection.execute(insert(lead).from_select(list(values), new))
+        self.connection.execute(insert(lead).from_select(list(values), select(*values.values())))
         floors = STAGE_FLOOR.c
         for side, model in ((1, pairing.offer), (0, pairing.seeker)):
             table = model.__table__
@@ -628,13 +640,12 @@ def rebuild_all(
             }
             state.sides.clear()  # the vectors are not needed to write
             stage.clear()
-            _stage_pairing(stage, state, places, lists)
+            staged = _stage_pairing(stage, state, places, lists)
             del lists
-            dropped = stage.apply(pairing)
             summary[kind] = {
                 "documents": len(offers) + len(seekers),
-                "suggested": _count_suggested(pairing),
-                "dropped": dropped,
+                "suggested": staged,  # every staged pair is now a suggested lead, no other
+                "dropped": stage.apply(pairing),
             }
     finally:
         stage.drop()
@@ -645,13 +656,6 @@ def rebuild_all(
 def _documents(offers: SideRows, seekers: SideRows) -> Callable[[], list]:
     """Both sides' tokens for a fit, offers first (as ``matching`` fits)."""
     return lambda: offers.tokens + seekers.tokens
-
-
-def _count_suggested(pairing: Pairing) -> int:
-    query = select(func.count(Lead.id)).where(
-        Lead.kind == pairing.kind, Lead.status == LeadStatus.SUGGESTED
-    )
-    return db.session.scalar(query)
 
 
 # --- explanations ---------------------------------------------------------------------
