@@ -75,7 +75,7 @@ from .matching import PAIRINGS, TALENT, Pairing, Places
 #: reviewed pairs; a document with more reviewed pairs may be ranked alone.
 MAX_EXTRA = 32
 #: About this many candidate scores per ranking chunk (the progress bar moves per chunk).
-CHUNK_CELLS = 200_000_000
+CHUNK_CELLS = 250_000_000
 #: Staged rows written per ``COPY`` or ``executemany``.
 STAGE_ROWS = 250_000
 
@@ -582,13 +582,28 @@ class _Stage:
         return dropped
 
 
+def round_like_python(values: np.ndarray, digits: int) -> np.ndarray:
+    """``round(value, digits)`` of each value, as Python rounds (what a lead's score was).
+
+    Both give the double nearest to ``k / 10**digits``; they can only choose a different
+    ``k`` when ``value · 10**digits`` lies next to a half, and those few go through
+    ``round`` itself.
+    """
+    scaled = values * 10.0**digits
+    rounded = np.rint(scaled) / 10.0**digits
+    near_half = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
+    for i in np.flatnonzero(near_half).tolist():
+        rounded[i] = round(float(values[i]), digits)
+    return rounded
+
+
 def _stage_pairing(stage: _Stage, state: _Pairing, places: Places, lists: dict) -> int:
     """Stage the wanted leads and floors of one pairing; returns how many leads."""
     offers, seekers = state.rows[True], state.rows[False]
     offer, seeker, score, flags = _merge(state, lists[True], lists[False])
     station_of = _Memo(lambda region: matching.station_for(region, places) or 0)
     stations = np.array([station_of(r) for r in offers.region_id.tolist()], dtype=np.int64)
-    rounded = np.fromiter((round(s, 6) for s in score.tolist()), np.float64, len(score))
+    rounded = round_like_python(score, 6)
     stage.write(
         STAGE_LEAD,
         [

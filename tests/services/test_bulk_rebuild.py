@@ -365,3 +365,15 @@ def test_the_pages_show_the_explanations_a_rebuild_left_to_be_made(client, auth,
         for term, _weight in lead.explanation["terms"][:3]:
             assert term.startswith("§") or term in page, (url, term)
         assert f"{round(lead.explanation['text'] * 100)}%" in page
+
+
+def test_scores_are_rounded_as_python_rounds_them():
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    halves = (np.arange(5000) + 0.5) / 1e6
+    values = np.concatenate(
+        [rng.random(20000), halves, np.nextafter(halves, 0), np.nextafter(halves, 1)]
+    )
+    rounded = rebuild.round_like_python(values, 6)
+    assert rounded.tolist() == [round(v, 6) for v in values.tolist()]
