@@ -75,7 +75,7 @@ from .matching import PAIRINGS, TALENT, Pairing, Places
 #: reviewed pairs; a document with more reviewed pairs may be ranked alone.
 MAX_EXTRA = 32
 #: About this many candidate scores per ranking chunk (the progress bar moves per chunk).
-CHUNK_CELLS = 250_000_000
+CHUNK_CELLS = 400_000_000
 #: Staged rows written per ``COPY`` or ``executemany``.
 STAGE_ROWS = 250_000
 
@@ -432,11 +432,13 @@ STAGE_LEAD = Table(
     Column("sector_id", Integer, nullable=False),
     prefixes=["TEMPORARY"],
 )  # fmt: skip
-#: The staged pairs no lead holds yet (found before inserting: an insert that reads the
-#: table it grows may be planned as one scan of it per row, when its statistics say it
-#: is empty, as after the first rebuild's vacuum).
-STAGE_NEW = Table(
-    "rebuild_new", _STAGED, *(Column(c.name, c.type, nullable=False) for c in STAGE_LEAD.c),
+#: The staged pairs whose lead is missing (``lead_id`` 0) or differs: one join finds
+#: both, and the insert then reads no table it grows (one that does may be planned as a
+#: scan of it per row when its statistics say it is empty, as after a vacuum).
+STAGE_CHANGED = Table(
+    "rebuild_changed", _STAGED,
+    *(Column(c.name, c.type, nullable=False) for c in STAGE_LEAD.c),
+    Column("lead_id", Integer, nullable=False),
     prefixes=["TEMPORARY"],
 )  # fmt: skip
 #: One row per document whose list is full (side 1: offers, 0: seekers).
@@ -459,7 +461,7 @@ class _Stage:
         self.connection = db.session.connection()
         self.postgres = self.connection.dialect.name == "postgresql"
         self.drop()
-        for table in (STAGE_LEAD, STAGE_FLOOR, STAGE_NEW):
+        for table in (STAGE_LEAD, STAGE_FLOOR, STAGE_CHANGED):
             table.create(self.connection)
         if not self.postgres:  # PostgreSQL hashes the staged rows instead
             for statement in (
@@ -471,10 +473,10 @@ class _Stage:
     def drop(self) -> None:
         self.connection.execute(text("DROP TABLE IF EXISTS rebuild_lead"))
         self.connection.execute(text("DROP TABLE IF EXISTS rebuild_floor"))
-        self.connection.execute(text("DROP TABLE IF EXISTS rebuild_new"))
+        self.connection.execute(text("DROP TABLE IF EXISTS rebuild_changed"))
 
     def clear(self) -> None:
-        for table in (STAGE_LEAD, STAGE_FLOOR, STAGE_NEW):
+        for table in (STAGE_LEAD, STAGE_FLOOR, STAGE_CHANGED):
             self.connection.execute(delete(table))
 
     def write(self, table: Table, arrays: list[np.ndarray]) -> None:
@@ -526,43 +528,45 @@ class _Stage:
         dropped = self.connection.execute(
             delete(lead).where(mine, ~exists().where(same_pair))
         ).rowcount
+        differs = or_(
+            lead.c.id.is_(None), lead.c.score != staged.score,
+            lead.c.ranked_by_offer != staged.by_offer, lead.c.ranked_by_seeker != staged.by_seeker,
+            cast(lead.c.explanation, Text) != EMPTY,
+        )  # fmt: skip
+        self.connection.execute(
+            insert(STAGE_CHANGED).from_select(
+                [*STAGE_LEAD.c.keys(), "lead_id"],
+                select(*STAGE_LEAD.c, func.coalesce(lead.c.id, 0))
+                .select_from(STAGE_LEAD.outerjoin(lead, and_(mine, same_pair)))
+                .where(differs),
+            )
+        )
+        changed = STAGE_CHANGED.c
         self.connection.execute(
             update(lead)
             .values(
-                score=staged.score, ranked_by_offer=staged.by_offer,
-                ranked_by_seeker=staged.by_seeker, explanation={}, updated_at=now,
+                score=changed.score, ranked_by_offer=changed.by_offer,
+                ranked_by_seeker=changed.by_seeker, explanation={}, updated_at=now,
             )
-            .where(
-                mine, same_pair,
-                or_(
-                    lead.c.score != staged.score, lead.c.ranked_by_offer != staged.by_offer,
-                    lead.c.ranked_by_seeker != staged.by_seeker,
-                    cast(lead.c.explanation, Text) != EMPTY,
-                ),
-            )
+            .where(changed.lead_id != 0, lead.c.id == changed.lead_id)
         )  # fmt: skip
-        self.connection.execute(
-            insert(STAGE_NEW).from_select(
-                list(STAGE_LEAD.c.keys()), select(STAGE_LEAD).where(~exists().where(same_pair))
-            )
-        )
-        new = STAGE_NEW.c
         values = {
             lead.c.kind: literal(pairing.kind, lead.c.kind.type),
-            offer: new.offer_id,
-            seeker: new.seeker_id,
-            lead.c.station_id: func.nullif(new.station_id, 0),
-            lead.c.sector_id: new.sector_id,
-            lead.c.score: new.score,
+            offer: changed.offer_id,
+            seeker: changed.seeker_id,
+            lead.c.station_id: func.nullif(changed.station_id, 0),
+            lead.c.sector_id: changed.sector_id,
+            lead.c.score: changed.score,
             lead.c.explanation: literal({}, lead.c.explanation.type),
             lead.c.status: literal(LeadStatus.SUGGESTED, lead.c.status.type),
-            lead.c.ranked_by_offer: new.by_offer,
-            lead.c.ranked_by_seeker: new.by_seeker,
+            lead.c.ranked_by_offer: changed.by_offer,
+            lead.c.ranked_by_seeker: changed.by_seeker,
             lead.c.created_at: literal(now, UTCDateTime()),
             lead.c.updated_at: literal(now, UTCDateTime()),
             lead.c.status_changed_at: literal(now, UTCDateTime()),
         }
-        self.connection.execute(insert(lead).from_select(list(values), select(*values.values())))
+        new = select(*values.values()).where(changed.lead_id == 0)
+        self.connection.execute(insert(lead).from_select(list(values), new))
         floors = STAGE_FLOOR.c
         for side, model in ((1, pairing.offer), (0, pairing.seeker)):
             table = model.__table__
