@@ -6,10 +6,11 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..extensions import db
 from ..forms import sector_choices
 from ..leads.forms import DeferForm, DismissForm, IntroduceForm
 from ..models import Role
-from ..services import deputies, leads
+from ..services import deputies, leads, rebuild
 from ..web import paginate, restrict_to, save_or_show
 from .forms import DeputyProfileForm
 
@@ -49,8 +50,9 @@ def suggestions():
     """Suggested leads of the deputy's station and sectors, with why each was suggested."""
     deputy = current_user.deputy
     page = paginate(leads.suggestions_for(deputy), 20)
+    rebuild.explain_many(page.items)  # those a rebuild left to be made when shown
     now = datetime.now(UTC)
-    return render_template(
+    shown = render_template(
         "deputy/suggestions.html",
         page=page,
         conflicted={lead.id for lead in page.items if leads.conflicted(deputy, lead)},
@@ -61,3 +63,5 @@ def suggestions():
             "defer": DeferForm(prefix="defer"),
         },
     )
+    db.session.commit()  # the explanations just made
+    return shown

@@ -16,7 +16,7 @@ from ..extensions import db
 from ..forms import ButtonForm
 from ..labels import LEAD_STATUS
 from ..models import Lead, LeadKind, Notification, Role
-from ..services import disclosure, vetting
+from ..services import disclosure, rebuild, vetting
 from ..services import introductions as intro
 from ..services import leads as lead_queries
 from ..web import back_to, commit_or_flash, paginate, restrict_to
@@ -152,7 +152,8 @@ def show(lead_id: int):
     lead = _lead(lead_id)
     party = intro.party_of(lead, current_user)
     contacts = _contacts(lead)
-    db.session.commit()  # the contact views just logged
+    rebuild.explain_many([lead])  # made when first shown, if a rebuild left it to be
+    db.session.commit()  # the contact views just logged, the explanation just made
     return render_template(
         "leads/show.html",
         lead=lead,

@@ -595,34 +595,9 @@ def rebuild(
     with ``retokenize``, after the dictionary changed) go through the segmenter.
     ``progress(n)`` is called as documents are ranked. Returns counts per kind.
     """
-    tokenize_missing(retokenize)
-    summary = {}
-    for pairing in PAIRINGS:
-        if refit:
-            match_store.refit(pairing.kind.value, _fit_documents(pairing)())
-        ranking = _ranking(pairing)
-        if ranking is None:
-            continue
-        lists = Lists(ranking)
-        for is_offer in (True, False):
-            ids = ranking.index.sides[is_offer].ids.tolist()
-            lists.apply(ids, is_offer)
-            if progress:
-                progress(len(ids))
-        stale = db.session.scalars(
-            select(Lead.id).where(
-                Lead.kind == pairing.kind, Lead.status == LeadStatus.SUGGESTED,
-                Lead.ranked_by_offer.is_(False), Lead.ranked_by_seeker.is_(False),
-            )
-        ).all()  # fmt: skip
-        lists.unlisted.update(stale)
-        dropped = lists.finish()
-        summary[pairing.kind.value] = {
-            "documents": sum(len(ranking.index.sides[s]) for s in (True, False)),
-            "suggested": _count_suggested(pairing),
-            "dropped": dropped,
-        }
-    return summary
+    from .rebuild import rebuild_all  # set-based; imports this module
+
+    return rebuild_all(refit=refit, retokenize=retokenize, progress=progress)
 
 
 def _count_suggested(pairing: Pairing) -> int:
