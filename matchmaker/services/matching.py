@@ -187,32 +187,28 @@ class Ranking:
         self.pairing = pairing
         self.matcher = Matcher(pairing.kind.value, model)
         self.places = Places()
-        self.index = side_index.current(pairing, version, model, self.rows_of)
+        self.index = side_index.current(pairing, version, model, self.read)
         self.taken = _taken(pairing)
         self.sides = {side: self.index.side(side, self.taken[side]) for side in (True, False)}
 
     def model_of(self, is_offer: bool):
         return self.pairing.offer if is_offer else self.pairing.seeker
 
-    def rows_of(self, documents: list, is_offer: bool) -> tuple:
-        """Row arguments of ``SideIndex.replace`` for these documents."""
-        for document in documents:
-            if document.tokens is None:
-                tokenize(document)
+    def read(self, is_offer: bool, ids: list[int] | None) -> tuple:
+        """Row arguments of ``SideIndex.replace`` for these documents (None: all), read
+        set-based (``rebuild.read_side``) and transformed."""
+        from .rebuild import read_side
+
+        rows = read_side(self.pairing, is_offer, self.places, ids=ids, with_active=False)
         model = self.matcher.model
-        if documents:
-            vectors = model.transform([d.tokens for d in documents])
+        if len(rows):
+            vectors = model.transform(rows.tokens)
         else:
             vectors = sp.csr_matrix((0, model.n_features_), dtype=np.float32)
-        offer = is_offer
-        return (
-            [d.id for d in documents],
-            vectors,
-            [facets(d, self.places) for d in documents],
-            [is_active(d) for d in documents],
-            [d.sector_id if offer else -1 for d in documents],
-            [d.region_id if offer else -1 for d in documents],
-        )
+        none = np.full(len(rows), -1, np.int64)
+        sector = rows.sector_id if rows.sector_id is not None else none
+        region = rows.region_id if rows.region_id is not None else none
+        return rows.ids.tolist(), vectors, rows.facets, rows.active, sector, region
 
     def active(self, ident: int, is_offer: bool) -> bool:
         """Open (``is_active``), and not a filled need or a hired graduate."""

@@ -114,6 +114,18 @@ def load_side(pairing: Pairing, is_offer: bool, places: Places) -> SideRows:
     return _read_side(pairing, is_offer, places)
 
 
+def read_side(
+    pairing: Pairing,
+    is_offer: bool,
+    places: Places,
+    ids: Sequence[int] | None = None,
+    with_active: bool = True,
+) -> SideRows:
+    """``load_side`` for ``ids`` only (or all); without ``with_active``, ``active`` is
+    the documents' own state alone (open, opted in), as a kept index wants it."""
+    return _read_side(pairing, is_offer, places, ids=ids, with_active=with_active)
+
+
 def _read_side(
     pairing: Pairing,
     is_offer: bool,

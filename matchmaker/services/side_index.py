@@ -22,19 +22,14 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from sqlalchemy import insert, or_, select, update
-from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..matching import Facets, Side, TextModel
-from ..models import Graduate, InvestorInterest, MatchSequence
+from ..models import MatchSequence
 from . import match_store
 
 SAVE_EVERY_SECONDS = 300  # a kept index is written to disk at most this often
 FORMAT = 1  # bumped when the saved shape changes (an older file is rebuilt)
-_RELATIONS = {
-    Graduate: (Graduate.wanted_regions, Graduate.wanted_sectors),
-    InvestorInterest: (InvestorInterest.sectors, InvestorInterest.regions),
-}
 
 
 @dataclass
@@ -120,45 +115,20 @@ class SideIndex:
 # --- reading documents ---------------------------------------------------------------
 
 
-def documents(model, where=None, limit: int | None = None) -> list:
-    """Documents of ``model`` (all, or those ``where`` selects; the first ``limit``), with
-    what their facets read loaded in a few statements, in id order."""
-    query = select(model).order_by(model.id).limit(limit)
-    if where is not None:
-        query = query.where(where)
-    for relation in _RELATIONS.get(model, ()):
-        query = query.options(selectinload(relation))
-    return list(db.session.scalars(query))
-
-
-def chunks(model, size: int = 5000):
-    """Every document of ``model`` as ``documents`` reads them, ``size`` at a time (only
-    one chunk of objects is alive at once)."""
-    after = 0
-    while chunk := documents(model, model.id > after, limit=size):
-        after = chunk[-1].id
-        yield chunk
-
-
-def _joined(parts: list[tuple], features: int) -> tuple:
-    """The row arguments of several chunks as one."""
-    if not parts:
-        empty = sp.csr_matrix((0, features), dtype=np.float32)
-        return [], empty, [], [], [], []
-    return (
-        [i for part in parts for i in part[0]],
-        sp.vstack([part[1] for part in parts], format="csr", dtype=np.float32),
-        *([x for part in parts for x in part[n]] for n in range(2, 6)),
-    )
+def changed_ids(model, seen: int) -> list[int]:
+    """Ids of the documents waiting to be ranked or ranked since number ``seen``."""
+    query = select(model.id).where(or_(model.match_pending.is_(True), model.ranked_seq > seen))
+    return list(db.session.scalars(query.order_by(model.id)))
 
 
 _kept: dict[tuple[str, str], SideIndex] = {}
 
 
-def current(pairing, version: int, model: TextModel, rows_of) -> SideIndex:
+def current(pairing, version: int, model: TextModel, read) -> SideIndex:
     """The pairing's index under model ``version``, caught up with the database.
 
-    ``rows_of(documents, is_offer)`` turns documents into row arguments for ``replace``.
+    ``read(is_offer, ids)`` reads the row arguments of ``replace`` for the documents
+    ``ids`` of a side (None: the whole side), set-based.
     """
     key = (str(match_store._folder()), pairing.kind.value)
     index = _kept.get(key)
@@ -167,28 +137,18 @@ def current(pairing, version: int, model: TextModel, rows_of) -> SideIndex:
     seen = sequence_value()
     if index is None or index.seen is None:
         index = SideIndex(pairing.kind.value, version, model)
-        where = {True: None, False: None}
+        for is_offer in (True, False):
+            index.replace(is_offer, *read(is_offer, None))
     else:
-        where = {
-            side: _changed(pairing.offer if side else pairing.seeker, index.seen)
-            for side in (True, False)
-        }
-    for is_offer in (True, False):
-        model_class = pairing.offer if is_offer else pairing.seeker
-        if where[is_offer] is None:  # the whole side, a chunk of documents at a time
-            parts = [rows_of(chunk, is_offer) for chunk in chunks(model_class)]
-            index.replace(is_offer, *_joined(parts, model.n_features_))
-        elif found := documents(model_class, where[is_offer]):
-            index.replace(is_offer, *rows_of(found, is_offer))
+        for is_offer in (True, False):
+            model_class = pairing.offer if is_offer else pairing.seeker
+            if ids := changed_ids(model_class, index.seen):
+                index.replace(is_offer, *read(is_offer, ids))
     index.seen = seen
     _kept[key] = index
     if time.monotonic() - index.saved_at > SAVE_EVERY_SECONDS:
         save(index)
     return index
-
-
-def _changed(model, seen: int):
-    return or_(model.match_pending.is_(True), model.ranked_seq > seen)
 
 
 SEQUENCE = "ranked"

@@ -7,7 +7,7 @@ import pytest
 
 from matchmaker.extensions import db
 from matchmaker.models import Role
-from matchmaker.services import matching, postings, side_index
+from matchmaker.services import matching, postings, rebuild, side_index
 from tests.factories import graduate_profile
 
 MAJORS = ["园艺", "园林", "机械设计制造", "电气自动化", "会计", "植物保护"]
@@ -36,14 +36,14 @@ def world(make_user, reference):
 def reads(monkeypatch):
     """How many documents each read of the database returned, in order."""
     counts = []
-    real = side_index.documents
+    real = rebuild.read_side
 
-    def counting(model, where=None, limit=None):
-        found = real(model, where, limit)
+    def counting(*args, **kwargs):
+        found = real(*args, **kwargs)
         counts.append(len(found))
         return found
 
-    monkeypatch.setattr(side_index, "documents", counting)
+    monkeypatch.setattr(rebuild, "read_side", counting)
     return counts
 
 
