@@ -187,6 +187,8 @@ def _environment(scale: Scale) -> dict:
         DATABASE_URL=f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}/{scale.database}",
         REDIS_URL=f"{REDIS}/{scale.redis_db}",
         SECRET_KEY=SECRET_KEY,
+        # the models and side indexes of this database, apart from instance/'s
+        MATCH_STORE_DIR=str(RESULTS / f"matching-{scale.database}"),
         MAIL_SERVER="",  # a benchmark sends no e-mail
         FLASK_APP="matchmaker",
         PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
