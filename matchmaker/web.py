@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy import func, select
 from werkzeug.routing import IntegerConverter
 
 from .extensions import db, login_manager
@@ -37,10 +38,21 @@ def whole_number(text: str | None, maximum: int) -> int | None:
     return int(text) if int(text) <= maximum else None
 
 
+#: Rows counted for a pager at most: past this it says "N+" pages (counting a million
+#: suggestions to print a page count would cost more than the page).
+COUNT_CAP = 500
+
+
 def paginate(query, per_page: int):
-    """One page of ``query``: ``?page=`` from 1 to MAX_PAGE, anything else is page 1."""
+    """One page of ``query``: ``?page=`` from 1 to MAX_PAGE, anything else is page 1.
+    Rows are counted up to ``COUNT_CAP`` (``page.capped`` says there are more)."""
     page = whole_number(request.args.get("page"), MAX_PAGE) or 1
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    found = db.paginate(query, page=page, per_page=per_page, error_out=False, count=False)
+    first = query.order_by(None).limit(COUNT_CAP + 1).subquery()
+    counted = db.session.scalar(select(func.count()).select_from(first))
+    found.total = min(counted, COUNT_CAP)
+    found.capped = counted > COUNT_CAP
+    return found
 
 
 def restrict_to(blueprint: Blueprint, *roles: Role) -> None:

@@ -87,8 +87,7 @@ def region(region_id: int):
     """A region's figures, with one row and one bar per child region to drill into."""
     place = _region(region_id)
     period = _period()
-    total = figures.for_region(place, period)
-    rows = figures.breakdown(place, period)
+    rows, total = figures.breakdown_and_total(place, period)
     station_ids = figures.stations_within(regions_within(place))
     stations = db.session.scalars(select(Station).where(Station.id.in_(station_ids))).all()
     return render_template(

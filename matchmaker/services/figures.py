@@ -227,7 +227,6 @@ def _leads_by_station(stations: list[int], period: Period) -> dict[int, dict[str
         "connected": _tally(_in(Lead.connected_at, period)),
         "closed_out": _tally(closed),
         "solved": _tally(closed & result),
-        "red_items": _tally(red()),
     }
     found: dict[int, dict[str, int]] = {}
     query = (
@@ -253,6 +252,12 @@ def _leads_by_station(stations: list[int], period: Period) -> dict[int, dict[str
         row["projects_signed"], row["signed_amount_wan"] = int(count or 0), int(amount or 0)
     for station, count in hires.items():
         found.setdefault(station, {})["hires"] = count
+    red_items = _grouped(  # the old suggestions only, read by their index
+        select(Lead.station_id, func.count()).where(Lead.station_id.in_(stations), red())
+        .group_by(Lead.station_id)
+    )  # fmt: skip
+    for station, count in red_items.items():
+        found.setdefault(station, {})["red_items"] = count
     return found
 
 
@@ -322,20 +327,23 @@ def for_station(station: Station, period: Period) -> Figures:
 def breakdown(region: Region, period: Period) -> list[tuple[str, Region | None, Figures]]:
     """One row per child region, plus a row for what sits at the region's own level
     (only when it has anything), so the rows add up to the region's total."""
+    return breakdown_and_total(region, period)[0]
+
+
+def breakdown_and_total(region: Region, period: Period) -> tuple[list, Figures]:
+    """``breakdown`` and the region's total, from one reading of each table."""
     children = list(region.children)
-    below = descendants([child.id for child in children])
+    below = descendants([region.id, *(child.id for child in children)])
     station_at = dict(db.session.execute(select(Station.id, Station.region_id)).all())
     groups = []
-    for child in [*children, None]:
-        ids = below[child.id] if child else [region.id]
+    for ids in [*(below[child.id] for child in children), [region.id], below[region.id]]:
         inside = set(ids)
         groups.append((ids, [s for s, r in station_at.items() if r in inside]))
-    computed = compute_many(groups, period)
-    rows = [(child.name, child, f) for child, f in zip(children, computed, strict=False)]
-    own = computed[-1]
+    *computed, own, total = compute_many(groups, period)
+    rows = [(child.name, child, f) for child, f in zip(children, computed, strict=True)]
     if any(v for v in own.as_dict().values() if isinstance(v, int)):
         rows.append(("本级", None, own))
-    return rows
+    return rows, total
 
 
 def descendants(roots: list[int]) -> dict[int, list[int]]:

@@ -29,6 +29,12 @@ def upgrade():
     with op.batch_alter_table('lead', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lead_reviewed_at'), ['reviewed_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_lead_closed_at'), ['closed_at'], unique=False)
+    suggested = sa.text("status = 'suggested'")
+    op.create_index('ix_lead_suggested_queue', 'lead',
+                    ['station_id', sa.text('score DESC'), 'created_at', 'id'],
+                    postgresql_where=suggested, sqlite_where=suggested)
+    op.create_index('ix_lead_suggested_age', 'lead', ['created_at'],
+                    postgresql_where=suggested, sqlite_where=suggested)
     for table in TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column('changed_at', matchmaker.models.UTCDateTime(timezone=True), nullable=True))
@@ -46,6 +52,8 @@ def downgrade():
             batch_op.drop_column('ranked_seq')
             batch_op.drop_column('match_pending')
             batch_op.drop_column('changed_at')
+    op.drop_index('ix_lead_suggested_age', table_name='lead')
+    op.drop_index('ix_lead_suggested_queue', table_name='lead')
     with op.batch_alter_table('lead', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lead_closed_at'))
         batch_op.drop_index(batch_op.f('ix_lead_reviewed_at'))
