@@ -13,6 +13,7 @@ never suggested again.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -251,11 +252,27 @@ def _taken(pairing: Pairing) -> dict[bool, set[int]]:
     return {True: vetting.filled_need_ids(), False: vetting.hired_graduate_ids()}
 
 
+#: How long a process trusts its count of a pairing's documents (it only decides when
+#: the model has outgrown its vocabulary: by a fifth, not by a minute's saves).
+COUNT_SECONDS = 60
+_counts: dict[tuple[str, str], tuple[float, int]] = {}
+
+
+def _document_count(pairing: Pairing) -> int:
+    key = (str(current_app.config.get("SQLALCHEMY_DATABASE_URI")), pairing.kind.value)
+    counted_at, count = _counts.get(key, (0.0, 0))
+    if time.monotonic() - counted_at > COUNT_SECONDS or current_app.testing:
+        count = sum(
+            db.session.scalar(select(func.count(model.id)))
+            for model in (pairing.offer, pairing.seeker)
+        )
+        _counts[key] = (time.monotonic(), count)
+    return count
+
+
 def _ranking(pairing: Pairing) -> Ranking | None:
     """The ranking state of a pairing, or None while there is no word to match on."""
-    count = sum(
-        db.session.scalar(select(func.count(model.id))) for model in (pairing.offer, pairing.seeker)
-    )
+    count = _document_count(pairing)
     model = match_store.model_for(pairing.kind.value, _fit_documents(pairing), count)
     if model is None:
         return None

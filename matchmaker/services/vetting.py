@@ -68,8 +68,16 @@ def still_open(lead=Lead):
 
 
 def filled_need_ids() -> set[int]:
-    """Ids of every filled need (one query, for the matching refresh)."""
-    return set(db.session.scalars(select(TalentNeed.id).where(need_filled(TalentNeed.id))))
+    """Ids of every filled need (one query, for the matching refresh): the hires counted
+    per need (few, read by the status index), against each need's headcount."""
+    hires = (
+        select(Lead.talent_need_id.label("need"), func.count(Lead.id).label("count"))
+        .where(is_hire(), Lead.talent_need_id.is_not(None))
+        .group_by(Lead.talent_need_id)
+        .subquery()
+    )
+    query = select(TalentNeed.id).join(hires, hires.c.need == TalentNeed.id)
+    return set(db.session.scalars(query.where(TalentNeed.headcount <= hires.c.count)))
 
 
 def hired_graduate_ids() -> set[int]:
