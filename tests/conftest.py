@@ -12,7 +12,7 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import delete, select, text
 
-from matchmaker import create_app
+from matchmaker import create_app, queue
 from matchmaker.database import APPEND_ONLY, DROP_APPEND_ONLY
 from matchmaker.extensions import db
 from matchmaker.models import Role
@@ -114,6 +114,17 @@ def web_app(test_config, app):
     yield served
     with served.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def embedded_queue(web_app, tmp_path):
+    """``web_app``'s queue as ``make run`` has it: a SQLite file consumed by threads of
+    the serving process, so queued work (an import) runs in the background."""
+    web_app.config["QUEUE_URL"] = str(tmp_path / "queue.sqlite3")
+    queue.init_app(web_app)
+    queue.start_embedded(web_app)
+    yield web_app
+    queue.stop_embedded(web_app)
 
 
 @pytest.fixture

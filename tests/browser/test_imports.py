@@ -12,7 +12,7 @@ from matchmaker.models import Enterprise, Role
 from matchmaker.services import imports
 from tests.factories import PASSWORD, valid_credit_code
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("embedded_queue")]
 
 
 def _csv(second_code: str) -> bytes:

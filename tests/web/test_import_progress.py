@@ -9,11 +9,12 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from matchmaker import queue
 from matchmaker.extensions import db
 from matchmaker.models import Graduate, ImportRecord, Role
 from matchmaker.services import imports, jobs, matching
 from tests.services.test_import_jobs import graduates_csv, wait_for
+
+pytestmark = pytest.mark.usefixtures("embedded_queue")  # imports run in the background
 
 
 def _apply(client, kind: str, data: bytes, name: str = "g.csv"):
@@ -33,17 +34,6 @@ def _started(client, kind="graduates", data=None) -> str:
     found = re.fullmatch(r"/imports/jobs/([A-Za-z0-9_-]+)", response.headers["Location"])
     assert found, response.headers["Location"]
     return found.group(1)
-
-
-@pytest.fixture(autouse=True)
-def embedded_queue(web_app, tmp_path):
-    """The site's queue as ``make run`` has it: a SQLite file consumed by threads of the
-    web process, so a confirmed import runs in the background."""
-    web_app.config["QUEUE_URL"] = str(tmp_path / "queue.sqlite3")
-    queue.init_app(web_app)
-    queue.start_embedded(web_app)
-    yield
-    queue.stop_embedded(web_app)
 
 
 @pytest.fixture
