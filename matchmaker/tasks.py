@@ -12,7 +12,6 @@ as the stations work; every task is safe to repeat):
 from __future__ import annotations
 
 from flask import current_app
-from huey.exceptions import TaskLockedException
 
 from . import mail, outbox
 from .extensions import db
@@ -48,16 +47,10 @@ def refresh_suggestions(kind: str) -> int:
     the lock taken is retried a second later."""
     from .services import matching
 
-    try:
-        with lock(f"matching-{kind}", ttl=LOCK_SECONDS):
-            done = matching.refresh_pending(kind)
-            db.session.commit()
-            return done
-    except TaskLockedException:
-        raise  # retried
-    except Exception:
-        db.session.rollback()
-        raise
+    with lock(f"matching-{kind}", ttl=LOCK_SECONDS):  # taken: TaskLockedException, retried
+        done = matching.refresh_pending(kind)
+        db.session.commit()
+        return done
 
 
 @periodic("catch_up_suggestions", minute="*")

@@ -69,3 +69,24 @@ def verify(*firms) -> None:
     """Mark firms as checked by their station (only verified firms are introduced)."""
     for firm in firms:
         firm.verified, firm.verified_at = True, datetime.now(UTC)
+
+
+def committed_talent_leads() -> dict:
+    """Every talent lead another process committed, by (need, graduate): (score, listed
+    by the need, listed by the graduate). Holds no transaction after (SQLite's lock)."""
+    from sqlalchemy import select
+
+    from matchmaker.extensions import db
+    from matchmaker.models import Lead
+
+    db.session.rollback()
+    found = {
+        (lead.talent_need_id, lead.graduate_id): (
+            round(lead.score, 6),
+            lead.ranked_by_offer,
+            lead.ranked_by_seeker,
+        )
+        for lead in db.session.scalars(select(Lead))
+    }
+    db.session.rollback()
+    return found

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from matchmaker.extensions import db
 from matchmaker.models import Enterprise, Graduate, Lead, Role, TalentNeed
 from matchmaker.services import matching, postings
+from tests.factories import committed_talent_leads as _leads
 from tests.factories import graduate_profile
 
 REDIS_URL = "redis://127.0.0.1:6379/13"
@@ -128,20 +129,6 @@ def _wait_until_ranked(timeout: float) -> float:
         assert time.monotonic() - start < timeout, "the worker did not rank the documents"
         time.sleep(0.2)
     return time.monotonic() - start
-
-
-def _leads() -> dict:
-    db.session.rollback()
-    found = {
-        (lead.talent_need_id, lead.graduate_id): (
-            round(lead.score, 6),
-            lead.ranked_by_offer,
-            lead.ranked_by_seeker,
-        )
-        for lead in db.session.scalars(select(Lead))
-    }
-    db.session.rollback()
-    return found
 
 
 def _world(make_user, reference, graduates: int):

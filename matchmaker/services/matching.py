@@ -197,10 +197,10 @@ class Ranking:
 
     def read(self, is_offer: bool, ids: list[int] | None) -> tuple:
         """Row arguments of ``SideIndex.replace`` for these documents (None: all), read
-        set-based (``rebuild.read_side``) and transformed."""
-        from .rebuild import read_side
+        set-based (``rebuild.load_side``) and transformed."""
+        from .rebuild import load_side
 
-        rows = read_side(self.pairing, is_offer, self.places, ids=ids, with_active=False)
+        rows = load_side(self.pairing, is_offer, self.places, ids=ids, with_active=False)
         model = self.matcher.model
         if len(rows):
             vectors = model.transform(rows.tokens)
@@ -611,13 +611,6 @@ def rebuild(
     from .rebuild import rebuild_all  # set-based; imports this module
 
     return rebuild_all(refit=refit, retokenize=retokenize, progress=progress)
-
-
-def _count_suggested(pairing: Pairing) -> int:
-    query = select(func.count(Lead.id)).where(
-        Lead.kind == pairing.kind, Lead.status == LeadStatus.SUGGESTED
-    )
-    return db.session.scalar(query)
 
 
 def document_count() -> int:

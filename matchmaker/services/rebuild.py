@@ -107,22 +107,18 @@ class SideRows:
         return len(self.ids)
 
 
-def load_side(pairing: Pairing, is_offer: bool, places: Places) -> SideRows:
-    """Read one whole side of ``pairing`` (offers: needs or projects; seekers: graduates
-    or interests) in a few statements; documents without tokens are tokenised (and
-    their tokens stored) first."""
-    return _read_side(pairing, is_offer, places)
-
-
-def read_side(
+def load_side(
     pairing: Pairing,
     is_offer: bool,
     places: Places,
     ids: Sequence[int] | None = None,
     with_active: bool = True,
 ) -> SideRows:
-    """``load_side`` for ``ids`` only (or all); without ``with_active``, ``active`` is
-    the documents' own state alone (open, opted in), as a kept index wants it."""
+    """Read one whole side of ``pairing`` (offers: needs or projects; seekers: graduates
+    or interests), or its documents ``ids`` only, in a few statements; documents without
+    tokens are tokenised (and their tokens stored) first. Without ``with_active``,
+    ``active`` is the documents' own state alone (open, opted in), as a kept index
+    wants it."""
     return _read_side(pairing, is_offer, places, ids=ids, with_active=with_active)
 
 

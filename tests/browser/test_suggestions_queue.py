@@ -4,14 +4,14 @@ shows them by itself once the queue has ranked them — the same leads a full re
 import threading
 
 import pytest
-from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from matchmaker import queue
 from matchmaker.extensions import db
-from matchmaker.models import Lead, Role
+from matchmaker.models import Role
 from matchmaker.services import matching
 from tests.browser.test_journeys import _tab
+from tests.factories import committed_talent_leads as _leads
 from tests.factories import graduate_profile
 
 pytestmark = pytest.mark.browser
@@ -30,20 +30,6 @@ def embedded(make_app, tmp_path):
     server.shutdown()
     thread.join(timeout=5)
     server.server_close()
-
-
-def _leads() -> dict:
-    db.session.rollback()
-    found = {
-        (lead.talent_need_id, lead.graduate_id): (
-            round(lead.score, 6),
-            lead.ranked_by_offer,
-            lead.ranked_by_seeker,
-        )
-        for lead in db.session.scalars(select(Lead))
-    }
-    db.session.rollback()
-    return found
 
 
 def test_a_need_saved_in_the_browser_gets_its_suggestions_from_the_queue(

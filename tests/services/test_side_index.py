@@ -36,14 +36,14 @@ def world(make_user, reference):
 def reads(monkeypatch):
     """How many documents each read of the database returned, in order."""
     counts = []
-    real = rebuild.read_side
+    real = rebuild.load_side
 
     def counting(*args, **kwargs):
         found = real(*args, **kwargs)
         counts.append(len(found))
         return found
 
-    monkeypatch.setattr(rebuild, "read_side", counting)
+    monkeypatch.setattr(rebuild, "load_side", counting)
     return counts
 
 
