@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from . import mail, outbox, queue
+from .database import analyze
 from .extensions import db
 from .models import User
 from .services import (
@@ -94,6 +95,9 @@ def create_admin(email: str, name: str, password: str):
     click.echo(f"Administrator {user.email} created.")
 
 
+DOCUMENT_TABLES = ("graduate", "talent_need", "investment_project", "investor_interest")
+
+
 @click.command("rebuild-matches")
 @click.option("--no-refit", is_flag=True, help="Keep the fitted models; rank again only.")
 @click.option("--retokenize", is_flag=True, help="Segment every text again (dictionary changed).")
@@ -106,6 +110,8 @@ def rebuild_matches(no_refit: bool, retokenize: bool, if_missing: bool):
     total = matching.document_count()
     with click.progressbar(length=total, label="Ranking documents") as bar:
         summary = matching.rebuild(refit=not no_refit, retokenize=retokenize, progress=bar.update)
+    db.session.commit()
+    analyze(db.session, ("lead", *DOCUMENT_TABLES))
     db.session.commit()
     for kind, counts in summary.items():
         click.echo(
@@ -131,6 +137,8 @@ def seed_scale(graduates: int, needs: int, projects: int, interests: int, seed: 
         click.echo(f"  {kind}: {done} written")
 
     counts = scale.grow(graduates, needs, projects, interests, seed=seed, progress=progress)
+    analyze(db.session, DOCUMENT_TABLES)
+    db.session.commit()
     for kind, count in counts.items():
         click.echo(f"  added {count:7d} {kind}")
 

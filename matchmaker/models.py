@@ -444,6 +444,8 @@ class Graduate(Matchable, db.Model):
     __tablename__ = "graduate"
     __table_args__ = (
         CheckConstraint("graduation_year BETWEEN 1950 AND 2100", name="graduation_year_plausible"),
+        # the figures count profiles per hometown and period off this index alone
+        Index("ix_graduate_hometown_created", "hometown_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -455,7 +457,7 @@ class Graduate(Matchable, db.Model):
     graduation_year: Mapped[int] = mapped_column(Integer)
     skills: Mapped[str] = mapped_column(Text, default="")
     intro: Mapped[str] = mapped_column(Text, default="")
-    hometown_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), index=True)
+    hometown_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
     is_returnee: Mapped[bool] = mapped_column(Boolean, default=False)
     phone: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(254))

@@ -29,8 +29,9 @@ import statistics
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import groupby
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, false, func, or_, select
 
 from ..extensions import db
 from ..models import (
@@ -51,6 +52,9 @@ from .catalogue import regions_within, station_area
 from .clock import LOCAL, today
 from .leads import red
 from .sqltime import DAY, epoch_seconds
+
+#: Every lead status but suggested, named (``IN`` is answered by the status index).
+NOT_SUGGESTED = tuple(s for s in LeadStatus if s is not LeadStatus.SUGGESTED)
 
 
 def zh_date(day: date) -> str:
@@ -229,14 +233,38 @@ def _leads_by_station(stations: list[int], period: Period) -> dict[int, dict[str
         "solved": _tally(closed & result),
     }
     found: dict[int, dict[str, int]] = {}
-    query = (
-        select(Lead.station_id, *counts.values())
-        .join(Station, Station.id == Lead.station_id)
-        .where(Lead.station_id.in_(stations))
-        .group_by(Lead.station_id)
+
+    def add(query, names) -> None:
+        for station, *values in db.session.execute(query.group_by(Lead.station_id)):
+            row = found.setdefault(station, dict.fromkeys(counts, 0))
+            for name, value in zip(names, values, strict=True):
+                row[name] += int(value or 0)
+
+    mine = Lead.station_id.in_(stations)
+    # The leads past suggestion (few, by the station-and-status index): every count.
+    reviewed = select(Lead.station_id, *counts.values()).join(
+        Station, Station.id == Lead.station_id
     )
-    for station, *values in db.session.execute(query):
-        found[station] = {n: int(v or 0) for n, v in zip(counts, values, strict=True)}
+    add(reviewed.where(mine, Lead.status.in_(NOT_SUGGESTED)), list(counts))
+    # The suggestions (most of the table): a suggestion is never reviewed, introduced,
+    # connected or closed (those steps move it on), so it adds to three counts only,
+    # read off the queue's partial index without touching the rows.
+    at = datetime.now(UTC)
+    deadlines = db.session.execute(
+        select(Station.review_deadline_days, Station.id).where(Station.id.in_(stations))
+    )
+    past_deadline = or_(
+        false(),
+        *(
+            Lead.station_id.in_([station for _, station in group])
+            & (Lead.created_at < at - timedelta(days=days))
+            for days, group in groupby(sorted(deadlines), key=lambda row: row[0])
+        ),
+    )
+    suggestions = select(Lead.station_id, func.count(), func.count(), _tally(past_deadline)).where(
+        mine, Lead.status == LeadStatus.SUGGESTED, suggested
+    )
+    add(suggestions, ("suggestions", "awaiting_review", "overdue_review"))
     hires = _grouped(
         select(Lead.station_id, func.count(func.distinct(Lead.id)))
         .where(Lead.id.in_(_event_leads(LeadStatus.HIRED, stations, period)))

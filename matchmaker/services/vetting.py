@@ -63,26 +63,44 @@ def graduate_hired(graduate_id):
 
 def still_open(lead=Lead):
     """SQL condition: a lead whose need is not filled and whose graduate is not hired
-    (investment leads always pass)."""
-    return and_(~need_filled(lead.talent_need_id), ~graduate_hired(lead.graduate_id))
+    (investment leads always pass).
+
+    Written as ``NOT IN`` the filled needs and the hired graduates: both lists come from
+    the few hires (the status index), are worked out once per statement and hashed, so a
+    filter over a station's many suggestions costs a lookup per row, whatever plan the
+    rest of the statement gets (a correlated count per need could be run for every need).
+    """
+    return and_(
+        or_(lead.talent_need_id.is_(None), lead.talent_need_id.not_in(_filled_needs())),
+        or_(lead.graduate_id.is_(None), lead.graduate_id.not_in(_hired_graduates())),
+    )
+
+
+def _filled_needs() -> Select:
+    """The ids of the filled needs: hires counted per need against its headcount."""
+    hire = aliased(Lead)
+    return (
+        select(hire.talent_need_id)
+        .join(TalentNeed, TalentNeed.id == hire.talent_need_id)
+        .where(is_hire(hire))
+        .group_by(hire.talent_need_id, TalentNeed.headcount)
+        .having(func.count(hire.id) >= TalentNeed.headcount)
+    )
+
+
+def _hired_graduates() -> Select:
+    hire = aliased(Lead)
+    return select(hire.graduate_id).where(is_hire(hire), hire.graduate_id.is_not(None))
 
 
 def filled_need_ids() -> set[int]:
-    """Ids of every filled need (one query, for the matching refresh): the hires counted
-    per need (few, read by the status index), against each need's headcount."""
-    hires = (
-        select(Lead.talent_need_id.label("need"), func.count(Lead.id).label("count"))
-        .where(is_hire(), Lead.talent_need_id.is_not(None))
-        .group_by(Lead.talent_need_id)
-        .subquery()
-    )
-    query = select(TalentNeed.id).join(hires, hires.c.need == TalentNeed.id)
-    return set(db.session.scalars(query.where(TalentNeed.headcount <= hires.c.count)))
+    """Ids of every filled need (one query, for the matching refresh)."""
+    return set(db.session.scalars(_filled_needs()))
 
 
 def hired_graduate_ids() -> set[int]:
     """Ids of every hired graduate (one query, for the matching refresh)."""
-    return set(db.session.scalars(select(Lead.graduate_id).where(is_hire()).distinct()))
+    return set(db.session.scalars(_hired_graduates().distinct()))
 
 
 # --- verified firms ---------------------------------------------------------------------

@@ -295,3 +295,21 @@ def test_the_lead_list_holds_the_leads_live_in_the_period(app, talent, make_user
         rows = exports.lead_rows([station.id], YEAR)
     assert [row[0] for row in rows[1:]] == [open_since_2025.id]
     assert rows[1][2] == "待审核" and rows[1][-1] == ""  # no deputy yet: an empty cell
+
+
+def test_each_station_counts_overdue_by_its_own_review_deadline(talent, make_user, reference):
+    chen = reference.station("陈化店镇人大代表联络站")
+    hudong = reference.station("湖东街道人大代表联络站")
+    chen.review_deadline_days, hudong.review_deadline_days = 3, 10
+    leads = _more_leads(talent, make_user, 2)
+    for lead, days in zip(leads, (4, 4, 9), strict=True):
+        lead.created_at = lead.created_at - timedelta(days=days)
+    leads[2].station = hudong
+    db.session.commit()
+    assert figures.for_station(chen, YEAR).overdue_review == 2  # 4 days > 3
+    assert figures.for_station(hudong, YEAR).overdue_review == 0  # 9 days < 10
+    both = figures.compute([], [chen.id, hudong.id], YEAR)
+    assert (both.suggestions, both.awaiting_review, both.overdue_review) == (3, 3, 2)
+    hudong.review_deadline_days = 8
+    db.session.commit()
+    assert figures.compute([], [chen.id, hudong.id], YEAR).overdue_review == 3

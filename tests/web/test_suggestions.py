@@ -5,7 +5,7 @@ from sqlalchemy import select
 from matchmaker.extensions import db
 from matchmaker.models import Lead, Role
 from matchmaker.services import postings
-from tests.factories import graduate_profile
+from tests.factories import graduate_profile, verify
 
 
 def _pair(make_user, reference, **graduate_changes):
@@ -56,3 +56,33 @@ def test_enterprise_sees_how_many_candidates_wait(client, make_user, reference, 
     auth.login(firm.user.email)
     assert db.session.scalar(select(Lead.id)) is not None
     assert "1 名推荐人选待代表审核" in client.get("/enterprise/").text
+
+
+def test_each_card_steps_its_own_lead(client, auth, make_user, reference):
+    """The step forms are rendered once for the page: every card's still posts to its
+    own lead, with field ids of its own, and a dismissal from the page takes that lead."""
+    import re
+
+    _, firm, _ = _pair(make_user, reference)
+    make_user(Role.GRADUATE, **graduate_profile(reference))
+    verify(firm)
+    db.session.commit()
+    ids = sorted(db.session.scalars(select(Lead.id)))
+    assert len(ids) == 2
+    auth.login_as(Role.DEPUTY)
+    page = client.get("/deputy/suggestions").text
+    for step in ("introduce", "dismiss", "defer"):
+        posted = sorted(int(i) for i in re.findall(rf'action="/leads/(\d+)/{step}\?', page))
+        assert posted == ids
+    field_ids = re.findall(r'id="((?:dismiss|defer)-[a-z_]+-\d+)"', page)
+    assert len(field_ids) == len(set(field_ids)) and len(field_ids) >= 4
+    form = re.search(
+        rf'<form[^>]*action="/leads/{ids[1]}/dismiss[^"]*"[^>]*>(.*?)</form>', page, re.S
+    )
+    reason = re.search(r'<option value="([^"]+)"', form.group(1)).group(1)
+    done = client.post(
+        f"/leads/{ids[1]}/dismiss", data={"dismiss-reason": reason, "dismiss-note": ""}
+    )
+    assert done.status_code in (302, 303)
+    statuses = dict(db.session.execute(select(Lead.id, Lead.status)).all())
+    assert statuses[ids[1]].value == "dismissed" and statuses[ids[0]].value == "suggested"
