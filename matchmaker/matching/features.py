@@ -159,6 +159,12 @@ class TextModel:
         EmptyVocabularyError
             When no document has a single token.
         """
+        self._fit(documents)
+        return self
+
+    def _fit(self, documents: Sequence[Document]):
+        """``fit``'s work; returns what it counted, for ``fit_transform``: the documents ×
+        tokens counts, the tokens × n-grams matrix, and which tokens and n-grams were kept."""
         vocabulary = _Interner()
         counts = self._token_counts(documents, vocabulary)
         if not vocabulary:
@@ -180,7 +186,7 @@ class TextModel:
         self.char_idf_ = bm25_idf(char_df[keep_chars], n)
         self._grams = grams[np.flatnonzero(keep_words)][:, np.flatnonzero(keep_chars)].tocsr()
         self._terms: list[str] | None = None
-        return self
+        return counts, grams, keep_words, keep_chars
 
     # transforming ----------------------------------------------------------------
 
@@ -224,10 +230,16 @@ class TextModel:
         tokens = list(batch)
         get = self.word_vocabulary_.get
         known = np.fromiter((get(t, -1) for t in tokens), dtype=np.int64, count=len(tokens))
+        grams = self._batch_grams(tokens, known) if self.char_vocabulary_ else None
+        return self._vectors(counts, known, grams)
+
+    def _vectors(self, counts, known: np.ndarray, grams) -> sp.csr_matrix:
+        """Unit vectors from documents × tokens ``counts``: ``known`` gives each token's
+        word column (-1: none), ``grams`` its fitted n-grams (tokens × n-grams)."""
         words = _rename_columns(counts, known, len(self.word_vocabulary_))
         blocks = [self._block(words, self.word_idf_, self.spec.word_tf_power, 1.0)]
         if self.char_vocabulary_:
-            chars = counts @ self._batch_grams(tokens, known)
+            chars = counts @ grams
             blocks.append(
                 self._block(chars, self.char_idf_, self.spec.char_tf_power, self.spec.char_weight)
             )
@@ -235,8 +247,16 @@ class TextModel:
         return _unit_rows(vectors).astype(np.float32)
 
     def fit_transform(self, documents: Sequence[Document]) -> sp.csr_matrix:
-        """``fit(documents)`` then ``transform(documents)``."""
-        return self.fit(documents).transform(documents)
+        """``fit(documents)`` then ``transform(documents)``, the same vectors, without
+        counting the documents twice: the vectors come from the counts fitting made."""
+        counts, grams, keep_words, keep_chars = self._fit(documents)
+        known = np.where(keep_words, np.cumsum(keep_words) - 1, -1)
+        grams = grams[:, np.flatnonzero(keep_chars)].tocsr() if self.char_vocabulary_ else None
+        parts = [
+            self._vectors(counts[start : start + TRANSFORM_CHUNK], known, grams)
+            for start in range(0, counts.shape[0], TRANSFORM_CHUNK)
+        ]
+        return parts[0] if len(parts) == 1 else sp.vstack(parts, format="csr")
 
     def _block(self, counts, idf: np.ndarray, power: float, weight: float) -> sp.csr_matrix:
         """``tf · idf`` of one block, rows scaled to length ``weight``."""

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import scipy.sparse as sp
 from flask import current_app
 from sqlalchemy import select
 
@@ -154,6 +155,18 @@ def refit(kind: str, documents: list) -> TextModel | None:
         return _fit_and_save(kind, documents)
     except EmptyVocabularyError:
         return None
+
+
+def refit_transform(kind: str, documents: list) -> tuple[TextModel, sp.csr_matrix] | None:
+    """``refit``, also returning the documents' vectors, made from the fit's own counts
+    (the rebuild's: no second pass over every document to transform them)."""
+    model = TextModel()
+    try:
+        vectors = model.fit_transform(documents)
+    except EmptyVocabularyError:
+        return None
+    save(kind, model, len(documents))
+    return model, vectors
 
 
 def _fit_and_save(kind: str, documents: list) -> TextModel:

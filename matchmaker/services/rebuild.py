@@ -298,16 +298,26 @@ class Lists:
 class _Pairing:
     """One pairing being rebuilt: its model, both sides read and transformed."""
 
-    def __init__(self, pairing: Pairing, matcher: Matcher, offers: SideRows, seekers: SideRows):
+    def __init__(
+        self,
+        pairing: Pairing,
+        matcher: Matcher,
+        offers: SideRows,
+        seekers: SideRows,
+        vectors: sp.csr_matrix | None = None,
+    ):
+        """``vectors``: both sides' vectors, offers first, when the fit made them."""
         self.pairing, self.matcher = pairing, matcher
         self.rows = {True: offers, False: seekers}
         self.sides = {}
         for is_offer, rows in self.rows.items():
-            if len(rows):
-                vectors = matcher.model.transform(rows.tokens)
+            if vectors is not None:  # offers first, as ``_documents`` lists them
+                mine = vectors[: len(offers)] if is_offer else vectors[len(offers) :]
+            elif len(rows):
+                mine = matcher.model.transform(rows.tokens)
             else:
-                vectors = sp.csr_matrix((0, matcher.model.n_features_), dtype=np.float32)
-            self.sides[is_offer] = Side(rows.ids, vectors, rows.facets, rows.active)
+                mine = sp.csr_matrix((0, matcher.model.n_features_), dtype=np.float32)
+            self.sides[is_offer] = Side(rows.ids, mine, rows.facets, rows.active)
             rows.tokens = []  # not needed any more: the side holds the vectors
         self.reviewed = self._reviewed()
 
@@ -654,14 +664,18 @@ def rebuild_all(
             offers = _read_side(pairing, True, places, retokenize)
             seekers = _read_side(pairing, False, places, retokenize)
             documents = _documents(offers, seekers)
-            if refit:
-                match_store.refit(kind, documents())
-            model = match_store.model_for(kind, documents, len(offers) + len(seekers))
+            fitted = match_store.refit_transform(kind, documents()) if refit else None
+            if fitted is not None:
+                model, vectors = fitted
+            else:
+                vectors = None
+                model = match_store.model_for(kind, documents, len(offers) + len(seekers))
             if model is None:
                 if progress:
                     progress(len(offers) + len(seekers))
                 continue
-            state = _Pairing(pairing, Matcher(kind, model), offers, seekers)
+            state = _Pairing(pairing, Matcher(kind, model), offers, seekers, vectors)
+            del fitted, vectors
             lists = {
                 is_offer: state.rank(is_offer, k, min_score, progress) for is_offer in (True, False)
             }

@@ -256,3 +256,24 @@ def test_default_spec():
     assert spec.char_ngrams == (1, 2)
     assert spec.word_tf_power == 1.0
     assert 0.5 <= spec.char_tf_power < 1.0
+
+
+def test_fit_transform_gives_transforms_vectors_with_words_cut_by_max_df(monkeypatch):
+    """``fit_transform`` makes its vectors from fitting's own counts: the same as
+    ``fit`` then ``transform``, with words dropped for being in too many documents and
+    across transform chunks."""
+    rng = np.random.default_rng(7)
+    words = ["花木", "苗木", "嫁接", "数控机床", "零件", "电商运营", "直播", "原料药", "检验"]
+    docs = []
+    for _ in range(80):
+        picked = rng.choice(words, size=int(rng.integers(1, 6))).tolist()
+        docs.append({"title": ["岗位", *picked[:1]], "text": ["岗位", *picked]})
+    docs.append({"title": [], "text": []})
+    spec = FeatureSpec(max_df=0.6, max_df_min_documents=10)
+    monkeypatch.setattr(features_module, "TRANSFORM_CHUNK", 7)
+    fitted = TextModel(spec).fit(docs)
+    assert "岗位" not in fitted.word_vocabulary_ and "花木" in fitted.word_vocabulary_
+    expected = fitted.transform(docs)
+    got = TextModel(spec).fit_transform(docs)
+    assert got.shape == expected.shape and got.dtype == expected.dtype
+    assert (got != expected).nnz == 0
