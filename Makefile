@@ -41,6 +41,7 @@ db: $(VENV)/.installed ## Create or upgrade the database (SQLite in instance/, o
 run: translations db ## Install, migrate, load the demo data and build suggestions on first run, serve
 	$(FLASK) seed-demo --if-empty
 	$(FLASK) rebuild-matches --if-missing
+	$(FLASK) seed-demo-history
 	@echo
 	@$(FLASK) demo-logins
 	@echo

@@ -15,6 +15,7 @@ from .models import User
 from .services import (
     accounts,
     demo,
+    demo_history,
     introductions,
     match_store,
     matching,
@@ -29,6 +30,7 @@ def register(app: Flask) -> None:
     """Attach the commands to ``app.cli``."""
     app.cli.add_command(load_reference)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(seed_demo_history)
     app.cli.add_command(demo_logins)
     app.cli.add_command(create_admin)
     app.cli.add_command(rebuild_matches)
@@ -76,8 +78,22 @@ def demo_logins():
     rows = demo.demo_logins()
     password = rows.pop()[1]
     click.echo(f"Demo logins (password for all: {password})")
-    for role, email in rows:
-        click.echo(f"  {role:<22} {email}")
+    for role, email in rows:  # the e-mail first: the roles hold Chinese, of double width
+        click.echo(f"  {email:<28} {role}")
+
+
+@click.command("seed-demo-history")
+def seed_demo_history():
+    """Take some demo suggestions through every step (once, after rebuild-matches), so a
+    first look finds introductions, hires, signings and close-outs."""
+    walked = demo_history.seed_history()
+    db.session.commit()
+    if not walked:
+        click.echo("Leads have a history already (or none are suggested); nothing walked.")
+        return
+    click.echo(f"Demo leads walked through their steps: {len(walked)}")
+    for story, lead_id in walked.items():
+        click.echo(f"  #{lead_id:<6} {story}")
 
 
 @click.command("create-admin")

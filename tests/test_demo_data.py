@@ -98,8 +98,10 @@ def test_one_demo_login_per_role_reaches_its_home(seeded, client):
         "graduate": "/graduate/",
         "deputy-with-interest": "/deputy/",
     }
-    assert {role for role, _ in rows} == set(homes)
+    assert {role.split(" · ")[0] for role, _ in rows} == set(homes)
+    assert sum(role.startswith("staff · ") for role, _ in rows) == 3  # one per station
     for role, email in rows:
+        role = role.split(" · ")[0]
         response = client.post("/auth/login", data={"email": email, "password": password})
         assert response.status_code == 302, role
         page = client.get(homes[role])
@@ -127,3 +129,37 @@ def test_create_admin_command(runner, app):
         input=f"{PASSWORD}\n{PASSWORD}\n",
     )
     assert duplicate.exit_code != 0
+
+
+def test_demo_history_shows_every_state_to_the_demo_logins(seeded, runner, client, auth):
+    """After seed-demo and the rebuild, seed-demo-history takes suggestions through every
+    step; the demo logins then find their own introductions; a second run changes nothing."""
+    from matchmaker.models import Lead, LeadStatus
+
+    assert runner.invoke(args=["rebuild-matches"]).exit_code == 0
+    result = runner.invoke(args=["seed-demo-history"])
+    assert result.exit_code == 0, result.output
+    statuses = set(db.session.scalars(select(Lead.status).distinct()))
+    expected = {
+        "introduced", "connected", "interviewing", "declined", "lapsed", "hired", "closed",
+        "signed", "funds_arrived", "in_production", "no_deal", "suggested",
+    }  # fmt: skip
+    assert {s.value for s in statuses} == expected
+    before = dict(db.session.execute(select(Lead.id, Lead.status)).all())
+    again = runner.invoke(args=["seed-demo-history"])
+    assert again.exit_code == 0 and "nothing walked" in again.output
+    assert dict(db.session.execute(select(Lead.id, Lead.status)).all()) == before
+    for email in ("deputy@demo.example", "enterprise@demo.example", "graduate@demo.example"):
+        auth.login(email, demo.demo_logins()[-1][1])
+        assert 'href="/leads/' in client.get("/leads/").text, email
+        auth.logout()
+    assert LeadStatus.CLOSED in statuses
+
+
+def test_demo_history_never_walks_real_leads(runner, talent):
+    """Outside the demo data set (no demo accounts) the command introduces no one."""
+    from matchmaker.models import Lead, LeadStatus
+
+    result = runner.invoke(args=["seed-demo-history"])
+    assert result.exit_code == 0, result.output
+    assert set(db.session.scalars(select(Lead.status))) == {LeadStatus.SUGGESTED}

@@ -288,8 +288,10 @@ def _e164(phone: str | None) -> str | None:
 
 
 def demo_logins(data_dir: Path = DATA_DIR) -> list[tuple[str, str]]:
-    """``(role, e-mail)`` for the one demo login per role, and the shared password last."""
+    """``(role, e-mail)`` for the demo logins (each station's staff), and the shared
+    password last."""
     accounts = _read("demo/accounts.json", data_dir)
-    rows = [("admin", accounts["admin"]["email"]), ("staff", accounts["staff"][0]["email"])]
+    rows = [("admin", accounts["admin"]["email"])]
+    rows += [(f"staff · {row['station']}", row["email"]) for row in accounts["staff"]]
     rows += [(role, fixed["email"]) for role, fixed in accounts["fixed_logins"].items()]
     return [*rows, ("password", accounts["password"])]
