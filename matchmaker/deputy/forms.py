@@ -1,11 +1,13 @@
-"""The deputy's own profile form."""
+"""The deputy's own profile form, and the review queue's filters."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, SubmitField
-from wtforms.validators import Length, Optional
+from wtforms import Form, IntegerField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, NumberRange, Optional
 
 from ..forms import MultiCheckboxField, PayloadMixin, PhoneField, phone_valid
+from ..services.leads import QueueFilter
 
 
 class DeputyProfileForm(PayloadMixin, FlaskForm):
@@ -15,3 +17,70 @@ class DeputyProfileForm(PayloadMixin, FlaskForm):
     submit = SubmitField(_l("Save"))
 
     fields_out = "affiliation phone sector_ids"
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _whole(value):
+    """A select's integer value; '' (no choice) and junk become None."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class QueueFilterForm(Form):
+    """The review queue's filters, read from the query string (a GET form: no CSRF).
+    A value that does not validate is ignored, never an error page."""
+
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=50)], filters=[_strip])
+    kind = SelectField(
+        _l("Kind"),
+        choices=[
+            SelectChoice("", _l("All kinds")),
+            SelectChoice("talent", _l("Talent")),
+            SelectChoice("investment", _l("Investment")),
+        ],
+        validators=[Optional()],
+    )
+    sector = SelectField(_l("Sector"), coerce=_whole, validators=[Optional()])
+    colour = SelectField(
+        _l("Review age"),
+        choices=[
+            SelectChoice("", _l("Any age")),
+            SelectChoice("green", _l("Within the deadline")),
+            SelectChoice("overdue", _l("Past the deadline")),
+            SelectChoice("red", _l("Past twice the deadline")),
+        ],
+        validators=[Optional()],
+    )
+    order = SelectField(
+        _l("Order"),
+        choices=[
+            SelectChoice("score", _l("Best match first")),
+            SelectChoice("oldest", _l("Oldest first")),
+            SelectChoice("newest", _l("Newest first")),
+        ],
+        validators=[Optional()],
+    )
+    need = IntegerField(validators=[Optional(), NumberRange(1, 2**31 - 1)])
+    project = IntegerField(validators=[Optional(), NumberRange(1, 2**31 - 1)])
+
+    def wanted(self) -> QueueFilter:
+        """The filter these values ask for, leaving out any that did not validate."""
+        self.validate()
+
+        def good(field):
+            return None if field.errors or field.data in ("", None) else field.data
+
+        return QueueFilter(
+            kind=good(self.kind),
+            sector_id=good(self.sector),
+            colour=good(self.colour),
+            text=good(self.q) or "",
+            need_id=good(self.need),
+            project_id=good(self.project),
+            order=good(self.order) or "score",
+        )

@@ -2,9 +2,10 @@
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db
 from ..forms import sector_choices
@@ -12,7 +13,7 @@ from ..leads.forms import DeferForm, DismissForm, IntroduceForm
 from ..models import Role
 from ..services import deputies, leads, rebuild
 from ..web import paginate, restrict_to, save_or_show
-from .forms import DeputyProfileForm
+from .forms import DeputyProfileForm, QueueFilterForm
 
 bp = Blueprint("deputy", __name__)
 restrict_to(bp, Role.DEPUTY)
@@ -20,8 +21,11 @@ restrict_to(bp, Role.DEPUTY)
 
 @bp.route("/")
 def home():
-    """The deputy's own profile: level, station, sectors, affiliation."""
-    return render_template("deputy/home.html", deputy=current_user.deputy)
+    """The deputy's workbench: what waits for review, what is overdue, introductions
+    waiting for the sides' answers and leads to follow up, each linking to its list;
+    then the deputy's own profile."""
+    deputy = current_user.deputy
+    return render_template("deputy/home.html", deputy=deputy, work=leads.workload(deputy))
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -49,13 +53,22 @@ def profile():
 def suggestions():
     """Suggested leads of the deputy's station and sectors, with why each was suggested."""
     deputy = current_user.deputy
-    page = paginate(leads.suggestions_for(deputy), 20)
+    filters = QueueFilterForm(request.args)
+    filters.sector.choices = [
+        SelectChoice("", _("All my sectors")),
+        *sector_choices(deputy.sectors),
+    ]
+    wanted = filters.wanted()
+    page = paginate(leads.suggestions_for(deputy, wanted), 20)
     rebuild.explain_many(page.items)  # those a rebuild left to be made when shown
     now = datetime.now(UTC)
     shown = render_template(
         "deputy/suggestions.html",
         page=page,
-        conflicted={lead.id for lead in page.items if leads.conflicted(deputy, lead)},
+        filters=filters,
+        filtered=wanted != leads.QueueFilter(),
+        args={k: v for k, v in request.args.items() if k != "page" and k in filters},
+        declared=leads.capped_count(leads.suggestions_for(deputy, declared=True)),
         marks={lead.id: leads.age_mark(lead, now) for lead in page.items},
         forms={
             "introduce": IntroduceForm(prefix="introduce"),

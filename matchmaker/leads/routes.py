@@ -4,7 +4,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -248,11 +248,15 @@ def confirm(lead_id: int):
 def mine():
     """My introductions: a side's leads, a deputy's introductions, a station's red items;
     paged by the database."""
-    page = paginate(lead_queries.followed_by(current_user).options(*lead_queries.CARDS), 50)
+    state = request.args.get("state")
+    state = state if state in lead_queries.STATES else None
+    query = lead_queries.followed_by(current_user, state)
+    page = paginate(query.options(*lead_queries.CARDS), 50)
     now = datetime.now(UTC)
     return render_template(
         "leads/mine.html",
         page=page,
+        state=state,
         marks={lead.id: lead_queries.age_mark(lead, now) for lead in page.items},
     )
 

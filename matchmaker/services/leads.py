@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Select, and_, func, or_, select, union
+from sqlalchemy import Select, and_, false, func, or_, select, union
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..models import (
     Deputy,
+    Enterprise,
     Graduate,
     InvestmentProject,
     InvestorInterest,
@@ -49,24 +51,147 @@ def conflicted(deputy: Deputy, lead: Lead) -> bool:
     return firm is not None and firm.id in enterprises_of(lead)
 
 
-def suggestions_for(deputy: Deputy) -> Select:
-    """Suggested leads routed to a deputy: the deputy's station, one of their sectors,
-    not deferred to a later day, the need not filled and the graduate not hired. Best
-    score first, then oldest first; both sides' cards loaded with the page.
+@dataclass(frozen=True)
+class QueueFilter:
+    """What a deputy narrows the review queue to (every field optional)."""
+
+    kind: str | None = None  # "talent" or "investment"
+    sector_id: int | None = None
+    colour: str | None = None  # "green", "amber", "red", or "overdue" (amber and red)
+    text: str = ""  # in a need's or project's title, a firm's name, a graduate's major
+    need_id: int | None = None
+    project_id: int | None = None
+    order: str = "score"  # "score", "oldest" or "newest"
+
+
+ORDERS = {
+    "score": (Lead.score.desc(), Lead.created_at, Lead.id),
+    "oldest": (Lead.created_at, Lead.id),
+    "newest": (Lead.created_at.desc(), Lead.id.desc()),
+}
+
+
+def suggestions_for(
+    deputy: Deputy, wanted: QueueFilter | None = None, declared: bool = False
+) -> Select:
+    """Suggested leads the deputy may review: the deputy's station, one of their sectors,
+    not deferred to a later day, the need not filled and the graduate not hired, none
+    involving a firm the deputy declared (with ``declared``: only those, which other
+    deputies review); narrowed by ``wanted``. Best score first by default; both sides'
+    cards loaded with the page.
     """
+    wanted = wanted or QueueFilter()
     sector_ids = [s.id for s in deputy.sectors]
-    return (
-        select(Lead)
-        .where(
-            Lead.status == LeadStatus.SUGGESTED,
-            Lead.station_id == deputy.station_id,
-            Lead.sector_id.in_(sector_ids),
-            or_(Lead.deferred_until.is_(None), Lead.deferred_until <= datetime.now(UTC).date()),
-            vetting.still_open(),
-        )
-        .options(*CARDS)
-        .order_by(Lead.score.desc(), Lead.created_at, Lead.id)
+    if wanted.sector_id is not None:
+        sector_ids = [i for i in sector_ids if i == wanted.sector_id]
+    query = select(Lead).where(
+        Lead.status == LeadStatus.SUGGESTED,
+        Lead.station_id == deputy.station_id,
+        Lead.sector_id.in_(sector_ids),
+        or_(Lead.deferred_until.is_(None), Lead.deferred_until <= datetime.now(UTC).date()),
+        vetting.still_open(),
     )
+    firm = deputy.affiliated_enterprise_id
+    if declared:
+        query = query.where(_involves(firm) if firm is not None else false())
+    elif firm is not None:
+        query = query.where(~_involves(firm))
+    if wanted.kind in ("talent", "investment"):
+        query = query.where(Lead.kind == wanted.kind)
+    if wanted.need_id is not None:
+        query = query.where(Lead.talent_need_id == wanted.need_id)
+    if wanted.project_id is not None:
+        query = query.where(Lead.project_id == wanted.project_id)
+    if wanted.colour in COLOURS:
+        query = query.where(COLOURS[wanted.colour]())
+    if wanted.text:
+        query = query.where(_mentions(wanted.text))
+    order = ORDERS.get(wanted.order, ORDERS["score"])
+    return query.options(*CARDS).order_by(*order)
+
+
+#: The review age colours (三色督办) as SQL, as ``age_mark`` tells them for one lead.
+COLOURS = {
+    "green": lambda: ~overdue(1),
+    "amber": lambda: and_(overdue(1), ~overdue(2)),
+    "red": lambda: overdue(2),
+    "overdue": lambda: overdue(1),
+}
+
+
+def _involves(enterprise_id: int):
+    """SQL: the lead has this firm on either side."""
+    return or_(
+        Lead.talent_need_id.in_(
+            select(TalentNeed.id).where(TalentNeed.enterprise_id == enterprise_id)
+        ),
+        Lead.project_id.in_(
+            select(InvestmentProject.id).where(InvestmentProject.enterprise_id == enterprise_id)
+        ),
+        Lead.interest_id.in_(
+            select(InvestorInterest.id).where(InvestorInterest.enterprise_id == enterprise_id)
+        ),
+    )
+
+
+def _mentions(text: str):
+    """SQL: ``text`` appears in the need's or project's title, a firm's name, or the
+    graduate's major or school (what a deputy weighing a suggestion may see)."""
+    firms = select(Enterprise.id).where(Enterprise.name.contains(text, autoescape=True))
+    needs = select(TalentNeed.id).where(
+        or_(TalentNeed.title.contains(text, autoescape=True), TalentNeed.enterprise_id.in_(firms))
+    )
+    projects = select(InvestmentProject.id).where(
+        or_(
+            InvestmentProject.title.contains(text, autoescape=True),
+            InvestmentProject.enterprise_id.in_(firms),
+        )
+    )
+    interests = select(InvestorInterest.id).where(InvestorInterest.enterprise_id.in_(firms))
+    graduates = select(Graduate.id).where(
+        or_(Graduate.major.contains(text, autoescape=True),
+            Graduate.school.contains(text, autoescape=True))
+    )  # fmt: skip
+    return or_(
+        Lead.talent_need_id.in_(needs),
+        Lead.project_id.in_(projects),
+        Lead.interest_id.in_(interests),
+        Lead.graduate_id.in_(graduates),
+    )
+
+
+#: Statuses a deputy follows up after the sides are in contact (待跟进).
+FOLLOW_UP = (
+    LeadStatus.CONNECTED, LeadStatus.INTERVIEWING, LeadStatus.NEGOTIATING, LeadStatus.HIRED,
+    LeadStatus.RETAINED, LeadStatus.SIGNED, LeadStatus.FUNDS_ARRIVED, LeadStatus.IN_PRODUCTION,
+    LeadStatus.NO_DEAL, LeadStatus.DECLINED, LeadStatus.LAPSED, LeadStatus.WITHDRAWN,
+)  # fmt: skip
+#: A deputy's own leads by what they wait for: the sides' answers, or the deputy.
+STATES = {
+    "waiting": (LeadStatus.INTRODUCED,),
+    "follow_up": FOLLOW_UP,
+    "closed": (LeadStatus.CLOSED,),
+}
+
+
+def capped_count(query: Select, cap: int = 500) -> int:
+    """Rows of ``query``, counted up to ``cap + 1`` (a count past the cap says "cap+")."""
+    return db.session.scalar(
+        select(func.count()).select_from(query.order_by(None).limit(cap + 1).subquery())
+    )
+
+
+def workload(deputy: Deputy) -> dict[str, int]:
+    """A deputy's workbench: suggestions to review (and how many are overdue), own
+    introductions waiting for the sides' answers, and those to follow up or close."""
+    own = select(Lead.id).where(Lead.deputy_id == deputy.id)
+    return {
+        "review": capped_count(suggestions_for(deputy)),
+        "declared": capped_count(suggestions_for(deputy, declared=True)),
+        "overdue": capped_count(suggestions_for(deputy, QueueFilter(colour="overdue"))),
+        "waiting": capped_count(own.where(Lead.status.in_(STATES["waiting"]))),
+        "follow_up": capped_count(own.where(Lead.status.in_(STATES["follow_up"]))),
+    }
 
 
 def _places(path):
@@ -121,13 +246,17 @@ def leads_for(user: User, limit: int = 200) -> list[Lead]:
     return list(db.session.scalars(followed_by(user).limit(limit)))
 
 
-def followed_by(user: User) -> Select:
+def followed_by(user: User, state: str | None = None) -> Select:
     """The leads a user follows, newest change first: a side's introductions, a deputy's,
     a station's (past review, and its red suggestions), or for an administrator the red
-    suggestions everywhere. Filtered in SQL, so a page of it is a page of the answer."""
+    suggestions everywhere; with ``state`` (a key of ``STATES``), only those waiting for
+    the sides, to follow up, or closed. Filtered in SQL, so a page of it is a page of the
+    answer."""
     if user.role is Role.ADMIN:
         return red_query()
     query = select(Lead).order_by(Lead.status_changed_at.desc(), Lead.id.desc())
+    if state in STATES:
+        query = query.where(Lead.status.in_(STATES[state]))
     if user.role is Role.GRADUATE:
         graduate_id = user.graduate.id if user.graduate else -1
         return query.where(Lead.graduate_id == graduate_id, Lead.status.in_(PAST_REVIEW))
