@@ -95,6 +95,20 @@ def sector_choices(sectors=None) -> list[SelectChoice]:
     return [SelectChoice(s.id, s.name_for(locale)) for s in sectors]
 
 
+def strip_text(value):
+    """A text field's value without the spaces around it."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def whole_or_none(value):
+    """A select's integer value; '' (no choice) and junk become None (a GET filter that
+    does not parse is ignored, never an error)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def region_choices(*levels: RegionLevel) -> list[SelectChoice]:
     """Regions of the given levels, as 许昌市鄢陵县陈化店镇, in tree order."""
     regions = db.session.scalars(select(Region).where(Region.level.in_(levels)))

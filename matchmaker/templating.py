@@ -21,7 +21,8 @@ from .services.vetting import unverified_firms
 
 NAVIGATION = {
     Role.GRADUATE: [
-        ("graduate.home", _l("My profile")),
+        ("graduate.home", _l("My page")),
+        ("graduate.positions", _l("Open positions")),
         ("leads.mine", _l("My introductions")),
     ],
     Role.ENTERPRISE: [

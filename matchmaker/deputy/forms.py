@@ -6,7 +6,14 @@ from wtforms import Form, IntegerField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional
 
-from ..forms import MultiCheckboxField, PayloadMixin, PhoneField, phone_valid
+from ..forms import (
+    MultiCheckboxField,
+    PayloadMixin,
+    PhoneField,
+    phone_valid,
+    strip_text,
+    whole_or_none,
+)
 from ..services.leads import QueueFilter
 
 
@@ -19,23 +26,11 @@ class DeputyProfileForm(PayloadMixin, FlaskForm):
     fields_out = "affiliation phone sector_ids"
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def _whole(value):
-    """A select's integer value; '' (no choice) and junk become None."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 class QueueFilterForm(Form):
     """The review queue's filters, read from the query string (a GET form: no CSRF).
     A value that does not validate is ignored, never an error page."""
 
-    q = StringField(_l("Search"), validators=[Optional(), Length(max=50)], filters=[_strip])
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=50)], filters=[strip_text])
     kind = SelectField(
         _l("Kind"),
         choices=[
@@ -45,7 +40,7 @@ class QueueFilterForm(Form):
         ],
         validators=[Optional()],
     )
-    sector = SelectField(_l("Sector"), coerce=_whole, validators=[Optional()])
+    sector = SelectField(_l("Sector"), coerce=whole_or_none, validators=[Optional()])
     colour = SelectField(
         _l("Review age"),
         choices=[

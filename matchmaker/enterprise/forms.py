@@ -94,6 +94,10 @@ class NeedForm(PayloadMixin, FlaskForm):
     def fill_from(self, need) -> None:
         self.min_degree.data = need.min_degree.value if need.min_degree else ""
 
+    def prefill(self, firm) -> None:
+        """A new need starts in the firm's own sector and place."""
+        self.sector_id.data, self.region_id.data = firm.sector_id, firm.region_id
+
     def payload(self) -> dict:
         data = super().payload()
         data["min_degree"] = data["min_degree"] or None
@@ -115,6 +119,10 @@ class ProjectForm(PayloadMixin, FlaskForm):
         super().__init__(*args, **kwargs)
         self.sector_id.choices = sector_choices()
         self.region_id.choices = local_region_choices()
+
+    def prefill(self, firm) -> None:
+        """A new project starts in the firm's own sector and place."""
+        self.sector_id.data, self.region_id.data = firm.sector_id, firm.region_id
 
     def fill_from(self, project) -> None:
         pass

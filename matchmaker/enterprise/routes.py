@@ -110,6 +110,11 @@ def profile():
     """Create or edit the firm record; the credit code is checked (GB 32100)."""
     firm = current_user.enterprise
     form = EnterpriseForm(obj=firm)
+    if firm is None and not form.is_submitted():
+        form.contact_person.data = current_user.display_name  # what registration gave
+        form.email.data = current_user.email
+        if current_user.registered_via is not None:  # signed up at a station's poster
+            form.region_id.data = current_user.registered_via.region_id
     if form.validate_on_submit():
         saved = save_or_show(
             form,
@@ -136,6 +141,8 @@ def new_posting(kind: str):
     firm = _firm()
     spec = KINDS[kind]
     form = spec.form()
+    if not form.is_submitted() and hasattr(form, "prefill"):
+        form.prefill(firm)
     if form.validate_on_submit():
         saved = save_or_show(form, lambda: spec.save(firm, **form.payload()), _("Saved."))
         if saved is not None:

@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
+    Form,
     IntegerField,
     PasswordField,
     SelectField,
@@ -23,6 +24,8 @@ from ..forms import (
     none_option,
     phone_valid,
     sector_choices,
+    strip_text,
+    whole_or_none,
 )
 from ..labels import DEGREE, choices
 
@@ -84,3 +87,25 @@ class EraseForm(FlaskForm):
 
     password = PasswordField(_l("Your password"), validators=[DataRequired()])
     submit = SubmitField(_l("Delete my account and my personal information"))
+
+
+class PositionFilterForm(Form):
+    """Open positions' filters, read from the query string (a GET form: no CSRF); a value
+    that does not validate is ignored, never an error page."""
+
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=50)], filters=[strip_text])
+    sector = SelectField(_l("Sector"), coerce=whole_or_none, validators=[Optional()])
+    region = SelectField(_l("Place"), coerce=whole_or_none, validators=[Optional()])
+
+    def values(self) -> dict:
+        """``postings.open_needs``' arguments, leaving out what did not validate."""
+        self.validate()
+
+        def good(field):
+            return None if field.errors or field.data in ("", None) else field.data
+
+        return {
+            "text": good(self.q) or "",
+            "sector_id": good(self.sector),
+            "region_id": good(self.region),
+        }

@@ -5,22 +5,25 @@ import json
 from flask import (
     Blueprint,
     Response,
+    abort,
     flash,
     jsonify,
     redirect,
     render_template,
+    request,
     session,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
+from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db
-from ..forms import ButtonForm
+from ..forms import ButtonForm, area_choices, sector_choices
 from ..models import Role
-from ..services import audit, exports, privacy, profiles
-from ..web import restrict_to, save_or_show
-from .forms import EraseForm, GraduateProfileForm
+from ..services import audit, exports, leads, postings, privacy, profiles
+from ..web import paginate, restrict_to, save_or_show
+from .forms import EraseForm, GraduateProfileForm, PositionFilterForm
 
 bp = Blueprint("graduate", __name__)
 restrict_to(bp, Role.GRADUATE)
@@ -28,11 +31,48 @@ restrict_to(bp, Role.GRADUATE)
 
 @bp.route("/")
 def home():
-    """The graduate's home: the profile as others will see it, and the switch."""
+    """The graduate's home: what happens next, introductions waiting for an answer, the
+    positions suggested for them, then the profile as others will see it."""
     graduate = current_user.graduate
     if graduate is None:
         return redirect(url_for("graduate.profile"))
-    return render_template("graduate/home.html", graduate=graduate, switch_form=ButtonForm())
+    return render_template(
+        "graduate/home.html",
+        graduate=graduate,
+        switch_form=ButtonForm(),
+        suggested=postings.suggested_to(graduate),
+        waiting=leads.waiting_for(current_user),
+    )
+
+
+@bp.route("/positions")
+def positions():
+    """Open positions, searchable and filtered by sector and place (paged in SQL); those
+    suggested for the graduate are marked."""
+    filters = PositionFilterForm(request.args)
+    filters.sector.choices = [SelectChoice("", _("All sectors")), *sector_choices()]
+    filters.region.choices = [SelectChoice("", _("Anywhere")), *area_choices()]
+    values = filters.values()
+    page = paginate(postings.open_needs(**values), 20)
+    graduate = current_user.graduate
+    suggested = {lead.talent_need_id for lead in postings.suggested_to(graduate, 100)}
+    return render_template(
+        "graduate/positions.html",
+        page=page,
+        filters=filters,
+        filtered=any(values.values()),
+        suggested=suggested if graduate else set(),
+        args={k: v for k, v in request.args.items() if k != "page" and k in filters},
+    )
+
+
+@bp.route("/positions/<int:need_id>")
+def position(need_id: int):
+    """A position's full text: any open one, or one the graduate was introduced to."""
+    need = postings.need_for_graduate(current_user.graduate, need_id)
+    if need is None:
+        abort(404)
+    return render_template("graduate/position.html", need=need)
 
 
 @bp.route("/suggestions-state")
@@ -52,6 +92,10 @@ def profile():
         form.degree.data = graduate.degree.value
         form.wanted_sector_ids.data = [s.id for s in graduate.wanted_sectors]
         form.wanted_region_ids.data = [r.id for r in graduate.wanted_regions]
+    if graduate is None and not form.is_submitted():  # what registration already gave
+        form.name.data, form.email.data = current_user.display_name, current_user.email
+        if current_user.registered_via is not None:  # signed up at a station's poster
+            form.hometown_id.data = current_user.registered_via.region_id
     if form.validate_on_submit():
         saved = save_or_show(
             form,

@@ -2,6 +2,9 @@
 
 from datetime import UTC, datetime
 
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
+
 from ..extensions import db
 from ..models import (
     Degree,
@@ -9,6 +12,8 @@ from ..models import (
     InterestStatus,
     InvestmentProject,
     InvestorInterest,
+    Lead,
+    LeadStatus,
     NeedStatus,
     ProjectStatus,
     Region,
@@ -16,6 +21,7 @@ from ..models import (
     TalentNeed,
 )
 from . import introductions, matching
+from .catalogue import regions_within
 from .errors import DomainError
 from .lookup import get_or_refuse, regions_by_ids, sectors_by_ids
 
@@ -147,3 +153,81 @@ def close_posting(posting, outcome: str = "closed"):
     introductions.withdraw_open_introductions(posting)
     matching.changed(posting)  # its open suggestions go; others may take their place
     return posting
+
+
+# --- open positions, as graduates look for them ------------------------------------------
+
+
+def open_needs(text: str = "", sector_id: int | None = None, region_id: int | None = None):
+    """Open talent needs, newest first: with ``text`` in the title, description or the
+    firm's name; in a sector; in a region or anywhere below it. A query, paged by the
+    caller (the filters are SQL)."""
+    query = (
+        select(TalentNeed)
+        .where(TalentNeed.status == NeedStatus.OPEN)
+        .options(
+            joinedload(TalentNeed.enterprise),
+            joinedload(TalentNeed.sector),
+            joinedload(TalentNeed.region),
+        )
+        .order_by(TalentNeed.created_at.desc(), TalentNeed.id.desc())
+    )
+    if text:
+        firms = select(Enterprise.id).where(Enterprise.name.contains(text, autoescape=True))
+        query = query.where(
+            or_(
+                TalentNeed.title.contains(text, autoescape=True),
+                TalentNeed.description.contains(text, autoescape=True),
+                TalentNeed.enterprise_id.in_(firms),
+            )
+        )
+    if sector_id is not None:
+        query = query.where(TalentNeed.sector_id == sector_id)
+    if region_id is not None:
+        query = query.where(TalentNeed.region_id.in_(regions_within_id(region_id)))
+    return query
+
+
+def regions_within_id(region_id: int) -> list[int]:
+    """``catalogue.regions_within`` by id (an unknown id: nothing)."""
+    region = db.session.get(Region, region_id)
+    return regions_within(region) if region is not None else []
+
+
+def suggested_to(graduate, limit: int = 5) -> list[Lead]:
+    """The open positions the matching suggested for this graduate, best first, that no
+    deputy has reviewed yet (postings are public; the deputy's review decides whether the
+    two are introduced)."""
+    return list(
+        db.session.scalars(
+            select(Lead)
+            .where(Lead.graduate_id == graduate.id, Lead.status == LeadStatus.SUGGESTED)
+            .join(TalentNeed, TalentNeed.id == Lead.talent_need_id)
+            .where(TalentNeed.status == NeedStatus.OPEN)
+            .options(
+                joinedload(Lead.station),
+                joinedload(Lead.talent_need).joinedload(TalentNeed.enterprise),
+                joinedload(Lead.talent_need).joinedload(TalentNeed.region),
+            )
+            .order_by(Lead.score.desc(), Lead.id)
+            .limit(limit)
+        )
+    )
+
+
+def need_for_graduate(graduate, need_id: int) -> TalentNeed | None:
+    """A need's full text for a graduate: any open need, or one the graduate was
+    introduced to (a closed one stays readable on their lead)."""
+    need = db.session.get(TalentNeed, need_id)
+    if need is None:
+        return None
+    if need.status is NeedStatus.OPEN:
+        return need
+    introduced = db.session.scalar(
+        select(Lead.id).where(
+            Lead.talent_need_id == need.id,
+            Lead.graduate_id == (graduate.id if graduate else -1),
+            Lead.status.not_in((LeadStatus.SUGGESTED, LeadStatus.DISMISSED)),
+        )
+    )
+    return need if introduced is not None else None
