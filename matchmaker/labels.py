@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
 from .models import (
+    ConsentMethod,
     ConsentParty,
     Degree,
     DeputyLevel,
@@ -89,8 +90,15 @@ CONSENT_PARTY = {
     ConsentParty.INVESTOR: _l("Investor"),
 }
 
+CONSENT_METHOD = {
+    ConsentMethod.ONLINE: _l("online"),
+    ConsentMethod.IN_PERSON: _l("in person"),
+    ConsentMethod.PHONE: _l("by phone"),
+    ConsentMethod.PAPER: _l("on a signed paper form"),
+}
 ALL = {
     "role": ROLE,
+    "consent_method": CONSENT_METHOD,
     "consent_party": CONSENT_PARTY,
     "deputy_level": DEPUTY_LEVEL,
     "region_level": REGION_LEVEL,

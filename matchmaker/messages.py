@@ -85,6 +85,19 @@ MESSAGES = {
         "You have already answered this introduction; to take a consent back, withdraw it."
     ),
     "date_required": _l("Enter the date."),
+    "not_a_side": _l("Choose one of the two sides of this lead."),
+    "side_has_account": _l(
+        "This side has an account: they answer the introduction themselves, on their own page."
+    ),
+    "consent_method": _l("Choose how the answer was given: in person, by phone or on paper."),
+    "given_by_required": _l(
+        "Enter the name of the person who gave the answer (50 characters at most)."
+    ),
+    "date_before_introduction": _l(
+        "The answer cannot be dated before the introduction; check the date."
+    ),
+    "fields_required": _l("Tick at least one detail they agreed to share."),
+    "notice_not_read": _l("Read them the notice first, and tick the box to say you did."),
     "notice_changed": _l("The notice has changed since you opened it; read it again."),
     "no_consent_to_withdraw": _l("There is no consent of yours to withdraw."),
     "position_required": _l("Enter the position."),

@@ -171,6 +171,15 @@ class ConsentParty(enum.StrEnum):
     INVESTOR = "investor"
 
 
+class ConsentMethod(enum.StrEnum):
+    """How a consent was given: by the side online, or offline and recorded by a deputy."""
+
+    ONLINE = "online"
+    IN_PERSON = "in_person"
+    PHONE = "phone"
+    PAPER = "paper"
+
+
 class ConsentDecision(enum.StrEnum):
     GRANTED = "granted"
     DECLINED = "declined"
@@ -720,8 +729,18 @@ class Consent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lead_id: Mapped[int] = mapped_column(ForeignKey("lead.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # The side's account; none when a deputy recorded a consent given offline by someone
+    # who has no account yet (``recorded_by_id``, ``method``, ``given_by``, ``given_at``).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     party: Mapped[ConsentParty] = mapped_column(str_enum(ConsentParty, "consent_party"))
+    method: Mapped[ConsentMethod] = mapped_column(
+        str_enum(ConsentMethod, "consent_method"),
+        default=ConsentMethod.ONLINE,
+        server_default=ConsentMethod.ONLINE.value,
+    )
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    given_by: Mapped[str] = mapped_column(String(50), default="", server_default="")
+    given_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decision: Mapped[ConsentDecision] = mapped_column(str_enum(ConsentDecision, "consent_decision"))
     fields: Mapped[list[str]] = mapped_column(JSON, default=list)
     purpose: Mapped[str] = mapped_column(Text, default="")
@@ -730,7 +749,8 @@ class Consent(db.Model):
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     lead: Mapped[Lead] = relationship(back_populates="consents")
-    user: Mapped[User] = relationship()
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
 
 
 class ImportRecord(db.Model):

@@ -4,6 +4,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     HiddenField,
     IntegerField,
@@ -15,6 +16,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..forms import MultiCheckboxField
 from ..services.clock import today
 from ..services.introductions import dismiss_reasons
 
@@ -114,3 +116,43 @@ class ProductionForm(FlaskForm):
 class CloseForm(FlaskForm):
     note = _note(_l("Closing note"), required=True)
     submit = SubmitField(_l("Close out (销号)"))
+
+
+#: What a side may share, as a deputy reads it out (the service keeps those of the side).
+SHAREABLE = [
+    SelectChoice("name", _l("Name")),
+    SelectChoice("school", _l("School")),
+    SelectChoice("contact_person", _l("Contact person")),
+    SelectChoice("phone", _l("Phone")),
+    SelectChoice("email", _l("E-mail")),
+]
+
+
+class OfflineConsentForm(FlaskForm):
+    """A side without an account answered the deputy in person, by phone or on paper."""
+
+    party = SelectField(_l("Which side"), validators=[DataRequired()])
+    agree = SelectField(
+        _l("Their answer"),
+        choices=[SelectChoice("yes", _l("Agreed to share")), SelectChoice("no", _l("Declined"))],
+        validators=[DataRequired()],
+    )
+    method = SelectField(
+        _l("How"),
+        choices=[
+            SelectChoice("in_person", _l("In person")),
+            SelectChoice("phone", _l("By phone")),
+            SelectChoice("paper", _l("Signed paper form")),
+        ],
+        validators=[DataRequired()],
+    )
+    given_by = StringField(_l("Given by (name)"), validators=[DataRequired(), Length(max=50)])
+    given_on = _on(_l("Given on"))
+    fields = MultiCheckboxField(
+        _l("What they agreed to share"), choices=SHAREABLE, default=[c.value for c in SHAREABLE]
+    )
+    notice_read = BooleanField(
+        _l("I read them the notice (who receives what, and for what) before they answered"),
+        validators=[DataRequired()],
+    )
+    submit = SubmitField(_l("Record their answer"))

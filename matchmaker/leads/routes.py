@@ -10,12 +10,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
 
 from .. import notices
 from ..extensions import db
 from ..forms import ButtonForm
 from ..labels import LEAD_STATUS
-from ..models import Lead, LeadKind, Notification, Role
+from ..models import ConsentMethod, ConsentParty, Lead, LeadKind, Notification, Role
 from ..services import disclosure, rebuild, vetting
 from ..services import introductions as intro
 from ..services import leads as lead_queries
@@ -41,6 +42,13 @@ class Step(NamedTuple):
 
 
 TALENT, INVESTMENT = LeadKind.TALENT, LeadKind.INVESTMENT
+#: The sides, named for a deputy choosing whose answer to record.
+PARTY_NAMES = {
+    ConsentParty.GRADUATE: _l("The graduate"),
+    ConsentParty.EMPLOYER: _l("The employer"),
+    ConsentParty.PROJECT_OWNER: _l("The project owner"),
+    ConsentParty.INVESTOR: _l("The investor"),
+}
 STEPS = {
     "introduce": Step(
         forms.IntroduceForm, lambda ld, f, u: intro.introduce(ld, u, f.note.data),
@@ -91,6 +99,16 @@ STEPS = {
         forms.CloseForm, lambda ld, f, u: intro.close_out(ld, u, f.note.data),
         A.CLOSE, "deputy", _l("Close out (销号)"),
     ),
+    "record-consent": Step(
+        forms.OfflineConsentForm,
+        lambda ld, f, u: intro.record_offline_consent(
+            ld, u, ConsentParty(f.party.data), f.agree.data == "yes",
+            ConsentMethod(f.method.data), f.given_by.data, f.given_on.data, f.fields.data,
+            bool(f.notice_read.data),
+        ),
+        A.CONNECT, "deputy", _l("Record an answer given offline (未开通)"),
+        shown=lambda ld: bool(intro.offline_sides(ld)),
+    ),
 }  # fmt: skip
 STEP_NAMES = "any(" + ", ".join(f'"{name}"' for name in STEPS) + ")"
 
@@ -112,6 +130,10 @@ def step_form(lead: Lead, name: str):
     form = STEPS[name].form
     form = form[lead.kind] if isinstance(form, dict) else form
     made = form(prefix=name)
+    if name == "record-consent":
+        made.party.choices = [
+            SelectChoice(p.value, PARTY_NAMES[p]) for p in intro.offline_sides(lead)
+        ]
     if name == "retain" and intro.next_retention_check(lead):
         made.months.data = made.months.data or intro.next_retention_check(lead)
     return made

@@ -7,7 +7,7 @@ from typing import NamedTuple
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..labels import LEAD_STATUS
+from ..labels import CONSENT_METHOD, LEAD_STATUS
 from ..models import Lead, LeadKind, LeadStatus, User
 from ..services import disclosure
 from ..templating import dismiss_reason, long_date
@@ -29,6 +29,8 @@ SENTENCES = {
     "dismiss": _l("%(who)s decided not to introduce them. Reason: %(reason)s."),
     "defer": _l("%(who)s put the review off until %(until)s."),
     "consent_given": _l("%(who)s agreed to the introduction."),
+    "consent_recorded": _l("%(who)s recorded that %(side)s agreed, %(method)s, on %(on)s."),
+    "decline_recorded": _l("%(who)s recorded that %(side)s declined, %(method)s, on %(on)s."),
     "decline": _l("%(who)s declined the introduction."),
     "decline_withdrawn": _l("%(who)s took back their agreement, so the introduction ended."),
     "connect": _l("Both sides agreed: each can now see the other's contact details."),
@@ -85,8 +87,12 @@ def sentence(lead: Lead, viewer: User, event) -> str:
         key = "start_talent" if lead.kind is LeadKind.TALENT else "start_investment"
     if key == "decline" and detail.get("withdrawn"):
         key = "decline_withdrawn"
+    if key == "decline" and detail.get("method"):
+        key = "decline_recorded"
     params = {"who": who(lead, viewer, event.actor)}
     params |= {k: _fact(k, v) for k, v in detail.items() if k not in ("party", "withdrawn")}
+    if "party" in detail:
+        params["side"] = str(WHO.get(detail["party"], WHO["someone"])).lower()
     if key == "moved":
         params |= {"from": _status(event.from_status), "to": _status(event.to_status)}
     template = SENTENCES.get(key, SENTENCES["moved"])
@@ -102,6 +108,9 @@ def _status(status: LeadStatus | None) -> str:
 
 
 def _fact(name: str, raw) -> str:
+    if name == "method":
+        methods = {method.value: label for method, label in CONSENT_METHOD.items()}
+        return str(methods.get(raw, raw))
     if name in ("on", "until") and isinstance(raw, str):
         try:
             return long_date(date.fromisoformat(raw))

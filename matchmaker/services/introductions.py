@@ -13,7 +13,7 @@ Every transition goes through ``_move``, which checks the table below and writes
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
@@ -24,6 +24,7 @@ from ..extensions import db
 from ..models import (
     Consent,
     ConsentDecision,
+    ConsentMethod,
     ConsentParty,
     ContactView,
     Deputy,
@@ -36,11 +37,16 @@ from ..models import (
     User,
 )
 from . import audit, vetting
-from .clock import add_months, local_date, now, today
+from .clock import LOCAL, add_months, local_date, now, today
 from .errors import DomainError
 from .leads import conflicted, offer_of, seeker_of
 
 S = LeadStatus
+#: The two sides of each kind of lead, offer first.
+SIDES = {
+    LeadKind.TALENT: (ConsentParty.EMPLOYER, ConsentParty.GRADUATE),
+    LeadKind.INVESTMENT: (ConsentParty.PROJECT_OWNER, ConsentParty.INVESTOR),
+}
 # 2026-12: a graduate's school is shared with the name once both agree (it was shown before).
 NOTICE_VERSION = "2026-12"
 REASONS_FILE = Path(__file__).resolve().parents[2] / "data" / "dismiss_reasons.json"
@@ -310,24 +316,105 @@ def consent(lead: Lead, actor: User, agree: bool, notice_version: str) -> Lead:
         return _renew(lead, actor, record, agree)
     if record is not None:  # answered already: the first answer stands (or is withdrawn)
         raise DomainError("already_answered")
-    record = Consent(lead=lead, user_id=actor.id, party=party)
+    record = Consent(lead=lead, user_id=actor.id, party=party, method=ConsentMethod.ONLINE)
+    return _decide(lead, actor, record, agree, list(SHARED_FIELDS[party]))
+
+
+#: How a deputy may have taken a consent from a side without an account.
+OFFLINE_METHODS = (ConsentMethod.IN_PERSON, ConsentMethod.PHONE, ConsentMethod.PAPER)
+
+
+def record_offline_consent(
+    lead: Lead,
+    actor: User,
+    party: ConsentParty,
+    agree: bool,
+    method: ConsentMethod,
+    given_by: str,
+    given_on: date,
+    fields: list[str],
+    notice_read: bool,
+) -> Lead:
+    """The deputy records a side's answer given in person, by phone or on a signed paper
+    form, for a side that has no account (one with an account answers for itself): who
+    gave it, when, how, which fields, under the notice the deputy read out. The side sees
+    it once it has an account, and may withdraw it as any consent."""
+    _require_deputy(actor, lead)
+    if lead.status is not S.INTRODUCED:
+        raise DomainError("transition_not_allowed", status=lead.status.value, action="consent")
+    if party not in SIDES[lead.kind]:
+        raise DomainError("not_a_side", field="party")
+    if account_of(lead, party) is not None:
+        raise DomainError("side_has_account", field="party")
+    if consent_of(lead, party) is not None:
+        raise DomainError("already_answered")
+    if method not in OFFLINE_METHODS:
+        raise DomainError("consent_method", field="method")
+    given_by = (given_by or "").strip()
+    if not given_by or len(given_by) > 50:
+        raise DomainError("given_by_required", field="given_by")
+    if given_on is None or given_on > today():
+        raise DomainError("date_in_future", field="given_on", today=today())
+    if given_on < local_date(lead.introduced_at):
+        raise DomainError("date_before_introduction", field="given_on")
+    allowed = SHARED_FIELDS[party]
+    chosen = [f for f in allowed if f in set(fields or ())]
+    if agree and not chosen:
+        raise DomainError("fields_required", field="fields")
+    if not notice_read:
+        raise DomainError("notice_not_read", field="notice_read")
+    record = Consent(lead=lead, user_id=None, party=party, recorded_by_id=actor.id)
+    record.method, record.given_by = method, given_by
+    record.given_at = datetime.combine(given_on, time(12), tzinfo=LOCAL).astimezone(UTC)
+    return _decide(lead, actor, record, agree, chosen)
+
+
+def offline_sides(lead: Lead) -> list[ConsentParty]:
+    """The sides of an introduced lead that have no account and have not answered: only
+    the deputy can record their answer, given offline."""
+    if lead.status is not S.INTRODUCED:
+        return []
+    return [
+        party
+        for party in SIDES[lead.kind]
+        if account_of(lead, party) is None and consent_of(lead, party) is None
+    ]
+
+
+def account_of(lead: Lead, party: ConsentParty) -> User | None:
+    """The account of one side of a lead (None: the side has none yet)."""
+    if party is ConsentParty.GRADUATE:
+        return lead.graduate.user
+    if party is ConsentParty.INVESTOR:
+        return lead.interest.enterprise.user
+    return offer_of(lead).enterprise.user
+
+
+def _decide(lead: Lead, actor: User, record: Consent, agree: bool, fields: list[str]) -> Lead:
+    """Record a side's first answer to an introduction and move the lead on."""
+    party = record.party
     record.decision = ConsentDecision.GRANTED if agree else ConsentDecision.DECLINED
-    record.fields = list(SHARED_FIELDS[party])
+    record.fields = fields
     record.purpose = PURPOSE[lead.kind]
-    record.notice_version = notice_version
+    record.notice_version = NOTICE_VERSION
     record.decided_at = now()
     record.withdrawn_at = None
     db.session.add(record)
+    facts = {"party": party.value}
+    given = "consent_given"
+    if record.method is not ConsentMethod.ONLINE:  # a deputy recorded it: how and when
+        facts |= {"method": record.method.value, "on": local_date(record.given_at).isoformat()}
+        given = "consent_recorded"
     if not agree:
-        _move(lead, Action.DECLINE, actor, party=party.value)
+        _move(lead, Action.DECLINE, actor, **facts)
         _tell_others(lead, actor, "declined")
     elif _both_granted(lead):
-        _event(lead, actor, "consent_given", party=party.value)
+        _event(lead, actor, given, **facts)
         _move(lead, Action.CONNECT, None)
         lead.connected_at = now()
         _tell_others(lead, None, "connected")
     else:
-        _event(lead, actor, "consent_given", party=party.value)
+        _event(lead, actor, given, **facts)
         _tell_others(lead, actor, "consent_given")
     return lead
 

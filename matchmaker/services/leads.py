@@ -268,6 +268,15 @@ def followed_by(user: User, state: str | None = None) -> Select:
     return query.where(Lead.id.in_(_shown_to_staff(user.station_id)))
 
 
+def waiting_for(user: User, limit: int = 50) -> list[Lead]:
+    """Introductions waiting for this side's answer (consent or decline), oldest first."""
+    from . import introductions as intro  # introductions imports this module
+
+    query = followed_by(user, "waiting").order_by(None).order_by(Lead.introduced_at, Lead.id)
+    found = db.session.scalars(query.options(*CARDS).limit(limit)).unique()
+    return [lead for lead in found if intro.awaiting_answer(lead, intro.party_of(lead, user))]
+
+
 def _of_enterprise(enterprise_id: int):
     needs = select(TalentNeed.id).where(TalentNeed.enterprise_id == enterprise_id)
     projects = select(InvestmentProject.id).where(InvestmentProject.enterprise_id == enterprise_id)
