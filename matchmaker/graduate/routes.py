@@ -21,7 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from ..extensions import db
 from ..forms import ButtonForm, area_choices, sector_choices
 from ..models import Role
-from ..services import audit, exports, leads, postings, privacy, profiles
+from ..services import audit, catalogue, exports, leads, postings, privacy, profiles
 from ..web import paginate, restrict_to, save_or_show
 from .forms import EraseForm, GraduateProfileForm, PositionFilterForm
 
@@ -36,8 +36,10 @@ def home():
     graduate = current_user.graduate
     if graduate is None:
         return redirect(url_for("graduate.profile"))
+    places = catalogue.load_regions()  # every place named below, in one statement
     return render_template(
         "graduate/home.html",
+        places=places,
         graduate=graduate,
         switch_form=ButtonForm(),
         suggested=postings.suggested_to(graduate),
@@ -54,14 +56,14 @@ def positions():
     filters.region.choices = [SelectChoice("", _("Anywhere")), *area_choices()]
     values = filters.values()
     page = paginate(postings.open_needs(**values), 20)
-    graduate = current_user.graduate
-    suggested = {lead.talent_need_id for lead in postings.suggested_to(graduate, 100)}
+    places = catalogue.load_regions()  # every place named below, in one statement
     return render_template(
         "graduate/positions.html",
         page=page,
+        places=places,
         filters=filters,
         filtered=any(values.values()),
-        suggested=suggested if graduate else set(),
+        suggested=postings.suggested_need_ids(current_user.graduate),
         args={k: v for k, v in request.args.items() if k != "page" and k in filters},
     )
 

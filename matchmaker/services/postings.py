@@ -194,6 +194,19 @@ def regions_within_id(region_id: int) -> list[int]:
     return regions_within(region) if region is not None else []
 
 
+def suggested_need_ids(graduate) -> set[int]:
+    """The needs suggested for this graduate (one statement, ids only)."""
+    if graduate is None:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Lead.talent_need_id).where(
+                Lead.graduate_id == graduate.id, Lead.status == LeadStatus.SUGGESTED
+            )
+        )
+    )
+
+
 def suggested_to(graduate, limit: int = 5) -> list[Lead]:
     """The open positions the matching suggested for this graduate, best first, that no
     deputy has reviewed yet (postings are public; the deputy's review decides whether the

@@ -57,6 +57,8 @@ ACTORS = ("anonymous", "firm", "investor", "graduate", "deputy", "staff", "admin
 #: Posting routes the page sweep does not reach, and why.
 ELSEWHERE = {
     ("imports.apply", ()): "offered after a clean preview: test_imported_hostile_text_*",
+    ("leads.act", (("step", "record-consent"),)): "offered for a side without an account:"
+    " test_offline_consent (refusals of every field)",
 }
 #: Pages that need a password to do harm: left with a wrong one, so the sweep stays safe.
 WRONG_PASSWORD_ON = {"graduate.delete_account"}

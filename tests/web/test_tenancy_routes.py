@@ -85,6 +85,8 @@ UNTENANTED = {
 TESTED_ELSEWHERE = {
     "imports.job": "test_import_progress::test_only_the_owner_or_an_administrator_sees_a_job",
     "imports.job_status": "test_import_progress (the same test)",
+    "graduate.position": "test_graduate_home: an open position is every graduate's to read, a"
+    " closed one only the introduced graduate's",
 }
 
 
