@@ -52,6 +52,8 @@ KIND_LABELS = {
     "needs": _l("Talent needs"),
     "deputies": _l("Deputies (administrators only)"),
 }
+#: How much of the first row's cell the column step shows beside each column.
+SAMPLE_LENGTH = 40
 HASH = re.compile(r"^[0-9a-f]{64}$")
 JOB_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 #: What a running import is doing, without and with its count.
@@ -163,7 +165,7 @@ def upload():
     (_stash() / f"{sha256}.upload").write_bytes(data)
     kind = form.kind.data
     mapping, remembered = rosters.recall(current_user.station_id, kind, sheet.header)
-    return _checked(form, kind, sha256, filename, data, sheet.header, mapping, remembered)
+    return _checked(form, kind, sha256, filename, data, sheet, mapping, remembered)
 
 
 @bp.route("/columns", methods=["POST"])
@@ -182,9 +184,10 @@ def columns():
         return redirect(url_for(".upload"))
     filename, data = (form.filename.data or "upload")[:200], stored.read_bytes()
     try:
-        header = rosters.read_sheet(filename, data).header  # it was read at the upload
+        sheet = rosters.read_sheet(filename, data)  # it was read at the upload
     except imports.ImportFileError:
         abort(400)  # only a changed file name makes it unreadable now
+    header = sheet.header
     form.offer(kind, header)
     if not form.validate_on_submit():
         abort(400)
@@ -197,7 +200,7 @@ def columns():
     if complete:
         _remember(kind, header, mapping)
     upload_form = UploadForm(formdata=None, kind=kind)
-    return _checked(upload_form, kind, sha256, filename, data, header, mapping, complete)
+    return _checked(upload_form, kind, sha256, filename, data, sheet, mapping, complete)
 
 
 def _remember(kind: str, header: list[str], mapping: list[str]) -> None:
@@ -210,11 +213,13 @@ def _remember(kind: str, header: list[str], mapping: list[str]) -> None:
         db.session.rollback()
 
 
-def _checked(form, kind, sha256, filename, data, header, mapping, remembered):
+def _checked(form, kind, sha256, filename, data, sheet, mapping, remembered):
     """The columns step for a stashed file and, when its mapping is complete, the preview."""
     mapping_form = MappingForm(formdata=None, kind=kind, sha256=sha256, filename=filename,
                                columns=mapping)  # fmt: skip
-    mapping_form.offer(kind, header)
+    mapping_form.offer(kind, sheet.header)
+    first = sheet.rows[0][1] if sheet.rows else []
+    samples = [cell[:SAMPLE_LENGTH] for cell in first]  # what a column holds helps choose
     result, apply_form = None, None
     try:
         result = imports.preview(kind, filename, data, mapping=mapping)
@@ -225,7 +230,7 @@ def _checked(form, kind, sha256, filename, data, header, mapping, remembered):
         apply_form = ApplyForm(kind=kind, sha256=sha256, filename=filename,
                                mapping=json.dumps(mapping, ensure_ascii=False))  # fmt: skip
     return _page(form, mapping_form=mapping_form, remembered=remembered, result=result,
-                 apply_form=apply_form)  # fmt: skip
+                 apply_form=apply_form, samples=samples)  # fmt: skip
 
 
 def _page(form, **shown):

@@ -407,7 +407,7 @@ def preview(
     result.header = sheet.header
     mapping = rosters.guess(kind, sheet.header) if mapping is None else mapping
     check_mapping(kind, sheet.header, mapping)
-    names = {f: sheet.header[i] for i, f in enumerate(mapping) if f}
+    names = {f: sheet.header[i][:60] for i, f in enumerate(mapping) if f}
     progress.phase("checking", len(sheet.rows))
     lookups = Lookups()
     seen: dict[tuple, int] = {}

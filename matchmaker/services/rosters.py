@@ -165,7 +165,13 @@ def _trim(row: list[str]) -> list[str]:
 def _is_footer(row: list[str]) -> bool:
     """A signature or note line below the table (填表人：…, 填表日期：…)."""
     first = next(cell for cell in row if cell)
-    return first.startswith(tuple(aliases()["footers"]))
+    return first.startswith(_footers())
+
+
+@cache
+def _footers() -> tuple[str, ...]:
+    """How footer lines start, folded as cells are (full-width colons become ':')."""
+    return tuple(normalise_text(start) for start in aliases()["footers"])
 
 
 def _header_index(rows: list[list[str]]) -> int:

@@ -43,6 +43,7 @@ def _roster(rows: list[list], title: bool = True) -> bytes:
         sheet.append(row)
     sheet.append([])
     sheet.append(["填表人：李梅", None, None, None, "审核人：张强", None, "填表日期：2026.11.20"])
+    sheet.append(["注：以上信息由本人填写并核实。"])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
