@@ -254,7 +254,7 @@ def _enterprise(check: RowCheck, lookups: Lookups) -> dict:
         ),
         "sector": check.pick("行业", lookups.sectors, what="行业"),
         "region": check.pick("所在地", lookups.regions, what="地区"),
-        "description": check.text("简介", limit=4000),
+        "description": check.text("企业简介", limit=4000),
         "contact_person": check.text("联系人", limit=50),
         "phone": check.identifier("联系电话", check_phone, "电话号码无效"),
         "email": check.identifier("联系邮箱", check_email, "邮箱地址无效"),
@@ -344,7 +344,7 @@ def _need(check: RowCheck, lookups: Lookups) -> dict:
         "min_degree": (
             None if degree in ("", "不限") else check.pick("最低学历", DEGREES, what="学历")
         ),
-        "headcount": check.number("人数", 1, 1000) or 1,
+        "headcount": check.number("招聘人数", 1, 1000) or 1,
         "salary_min": low,
         "salary_max": high,
     }

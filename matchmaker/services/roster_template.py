@@ -34,7 +34,7 @@ EXAMPLES = {
     },
     "enterprises": {
         "企业名称": "示例苗木有限公司", "统一社会信用代码": "91411024MA44UGPF1P",
-        "行业": "花木/园林", "所在地": "许昌市鄢陵县陈化店镇", "简介": "紫荆、月季苗木",
+        "行业": "花木/园林", "所在地": "许昌市鄢陵县陈化店镇", "企业简介": "紫荆、月季苗木",
         "联系人": "王丽", "联系电话": "13800138000", "联系邮箱": "wangli@example.com",
     },
     "deputies": {
@@ -45,7 +45,7 @@ EXAMPLES = {
     "needs": {
         "企业信用代码": "91411024MA44UGPF1P", "岗位名称": "苗木技术员",
         "岗位说明": "负责苗圃嫁接与养护", "行业": "花木/园林", "工作地点": "许昌市鄢陵县",
-        "最低学历": "大专", "人数": "2", "月薪下限": "4000", "月薪上限": "6000",
+        "最低学历": "大专", "招聘人数": "2", "月薪下限": "4000", "月薪上限": "6000",
     },
 }  # fmt: skip
 DEGREE_VALUES = ["高中", "中专", "大专", "本科", "硕士", "博士"]
@@ -72,7 +72,7 @@ HINTS = {
     "联络站": _l("The station's full name, from the list."),
     "所在地": _l("A county or township, such as 许昌市鄢陵县陈化店镇."),
     "工作地点": _l("A county or township, such as 许昌市鄢陵县."),
-    "人数": _l("A whole number from 1 to 1000."),
+    "招聘人数": _l("A whole number from 1 to 1000."),
 }
 REQUIRED_FILL = PatternFill("solid", fgColor="FDE9D9")
 EXAMPLE_FONT = Font(italic=True, color="808080")
@@ -158,7 +158,7 @@ def _drop_down(sheet, index: int, options, list_column: int, length: int) -> Non
 
 def _number_checks(sheet, columns: list[str]) -> None:
     """Years and head counts as whole numbers in range."""
-    ranges = {"毕业年份": (1950, 2100), "人数": (1, 1000)}
+    ranges = {"毕业年份": (1950, 2100), "招聘人数": (1, 1000)}
     for index, column in enumerate(columns, start=1):
         if column in ranges:
             low, high = ranges[column]

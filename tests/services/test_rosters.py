@@ -186,3 +186,16 @@ def test_the_template_sent_back_unchanged_imports_nothing_and_filled_imports(app
     book.save(out)
     result = imports.preview("graduates", "t.xlsx", out.getvalue())
     assert result.ok and len(result.rows) == 1 and result.rows[0]["graduation_year"] is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "header"),
+    [("graduates", ["姓名", "毕业院校", "专业", "学历", "毕业年份", "技能", "家乡", "是否返乡",
+                    "手机", "邮箱", "意向行业", "意向地区", "个人简介"]),
+     ("enterprises", ["企业名称", "统一社会信用代码", "行业", "所在地", "简介", "联系人",
+                      "联系电话", "联系邮箱"]),
+     ("needs", ["企业信用代码", "岗位名称", "岗位说明", "行业", "工作地点", "最低学历", "人数",
+                "月薪下限", "月薪上限"])],
+)  # fmt: skip
+def test_files_made_from_the_earlier_templates_still_map_every_column(kind, header):
+    assert "" not in rosters.guess(kind, header)
