@@ -237,7 +237,8 @@ def _page(form, **shown):
     """The import page: the upload form, and what the file's check has to show."""
     return render_template(
         "imports/upload.html", form=form, kinds=KIND_LABELS,
-        columns={k: imports.KINDS[k].columns for k in _allowed_kinds()}, **shown,
+        columns={k: imports.KINDS[k].columns for k in _allowed_kinds()},
+        required=imports.REQUIRED, **shown,
     )  # fmt: skip
 
 

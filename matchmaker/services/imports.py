@@ -1,11 +1,13 @@
 """Rosters in: deputies, enterprises, graduates and talent needs from .xlsx or .csv.
 
-Two steps. ``preview`` reads the file and checks every cell, reporting each problem as
-(row, column, message); nothing is written. ``apply`` writes everything in the caller's
-one transaction, and only when the preview found no error: all or nothing. Rows are
-matched to existing records by natural keys (credit code, e-mail or phone, enterprise
-and title), so importing the same file again creates nothing, and a changed row updates
-its record.
+Two steps. ``preview`` reads the file (``rosters`` finds its header under any title
+rows and takes each column as the mapping says: matched by name, or as the staff
+member chose) and checks every cell, reporting each problem as (row, column, message)
+with the sheet's own row number and the file's own column name; nothing is written.
+``apply`` writes everything in the caller's one transaction, and only when the preview
+found no error: all or nothing. Rows are matched to existing records by natural keys
+(credit code, e-mail or phone, enterprise and title), so importing the same file again
+creates nothing, and a changed row updates its record.
 
 A confirmed import runs as a background job (``import_job``) that reports its phases:
 checking the rows again, writing them, then refreshing suggestions.
