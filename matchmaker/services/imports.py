@@ -65,6 +65,8 @@ LEVELS = {"乡镇": "township", "乡": "township", "镇": "township", "县": "co
 YES = {"是", "y", "yes", "true", "1", "√"}
 #: Only this much of an address is read for the place it names.
 PLACE_LIMIT = 60
+#: Only this much of an unknown value is repeated in its problem (a cell may be huge).
+SHOWN = 40
 _YEAR = re.compile(r"^((?:19|20)\d\d)(?:\D|$)")
 _MONTH = re.compile(r"^((?:19|20)\d\d)\s*[-./年]?\s*(\d{1,2})(?:\D|$)")
 _BETWEEN_HAN = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
@@ -175,7 +177,7 @@ class RowCheck:
             return None
         found = table.get(value)
         if found is None:
-            self.fail(column, f"未知的{what}：{value}")
+            self.fail(column, f"未知的{what}：{value[:SHOWN]}")
         return found
 
     def name(self, column: str) -> str:
@@ -188,7 +190,7 @@ class RowCheck:
         value = self.given(column, required=False)
         found = lookups.place(value) if value else None
         if value and found is None:
-            self.fail(column, f"未知的地区：{value[:PLACE_LIMIT]}")
+            self.fail(column, f"未知的地区：{value[:SHOWN]}")
         return found
 
     def year(self, column: str) -> int | None:
@@ -217,7 +219,7 @@ class RowCheck:
             if name in table:
                 found.append(table[name])
             else:
-                self.fail(column, f"未知的{what}：{name}")
+                self.fail(column, f"未知的{what}：{name[:SHOWN]}")
         return found
 
     def identifier(self, column: str, check: Callable, message: str, required=False):

@@ -199,3 +199,9 @@ def test_the_template_sent_back_unchanged_imports_nothing_and_filled_imports(app
 )  # fmt: skip
 def test_files_made_from_the_earlier_templates_still_map_every_column(kind, header):
     assert "" not in rosters.guess(kind, header)
+
+
+def test_a_huge_unknown_value_is_not_repeated_whole(reference):
+    result = imports.preview("graduates", "g.xlsx", _roster([_row(1, 学历="博" * 50_000)]))
+    assert [(p.row, p.column) for p in result.problems] == [(4, "学历")]
+    assert len(result.problems[0].message) < 100
