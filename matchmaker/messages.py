@@ -53,6 +53,18 @@ MESSAGES = {
     "file_broken": _l("The file cannot be read as an Excel workbook; save it again as .xlsx."),
     "file_encoding": _l("The CSV file is neither UTF-8 nor GB18030; save it again."),
     "columns_missing": _l("These columns are missing: %(columns)s."),
+    "fields_unmapped": _l(
+        "No column is matched to these required fields: %(columns)s. Choose the column"
+        " that holds each of them."
+    ),
+    "columns_twice": _l("More than one column is matched to: %(columns)s. Keep one for each."),
+    "too_many_columns": _l("The header row has too many columns: at most %(limit)s."),
+    "mapping_invalid": _l("The column choices do not fit this file; check the file again."),
+    "header_not_found": _l(
+        "No header row was found in the first %(rows)s rows: the row with the column names"
+        " (such as 姓名, 毕业院校, 所学专业) must be among them. Download the template to see"
+        " the expected columns."
+    ),
     "not_clean": _l("Fix every problem in the file before importing."),
     "transition_not_allowed": _l("This step is not possible while the lead is %(status)s."),
     "conflict_of_interest": _l(

@@ -463,7 +463,10 @@ class Graduate(Matchable, db.Model):
     school: Mapped[str] = mapped_column(String(80))
     major: Mapped[str] = mapped_column(String(80))
     degree: Mapped[Degree] = mapped_column(str_enum(Degree, "degree"))
-    graduation_year: Mapped[int] = mapped_column(Integer)
+    # None when a station's roster did not say (the year is optional in imports)
+    graduation_year: Mapped[int | None] = mapped_column(Integer)
+    # The first day of the month of birth, as rosters give it (出生年月); optional
+    birth_month: Mapped[date | None] = mapped_column(Date)
     skills: Mapped[str] = mapped_column(Text, default="")
     intro: Mapped[str] = mapped_column(Text, default="")
     hometown_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
@@ -770,6 +773,26 @@ class ImportRecord(db.Model):
     imported_at: Mapped[datetime] = created_column()
 
     actor: Mapped[User] = relationship()
+
+
+class ImportMapping(db.Model):
+    """How a station's roster of one shape maps onto the fields of an import.
+
+    The shape is a hash of the kind and the normalised header row, so next month's
+    roster with the same headers maps itself. ``columns`` holds one field name per
+    column of the file, "" for a column that is ignored. A NULL station is the
+    administrators' own.
+    """
+
+    __tablename__ = "import_mapping"
+    __table_args__ = (UniqueConstraint("station_id", "kind", "shape"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("station.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    shape: Mapped[str] = mapped_column(String(64))
+    columns: Mapped[list[str]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = updated_column()
 
 
 class AuditEvent(db.Model):

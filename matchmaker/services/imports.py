@@ -1,11 +1,13 @@
 """Rosters in: deputies, enterprises, graduates and talent needs from .xlsx or .csv.
 
-Two steps. ``preview`` reads the file and checks every cell, reporting each problem as
-(row, column, message); nothing is written. ``apply`` writes everything in the caller's
-one transaction, and only when the preview found no error: all or nothing. Rows are
-matched to existing records by natural keys (credit code, e-mail or phone, enterprise
-and title), so importing the same file again creates nothing, and a changed row updates
-its record.
+Two steps. ``preview`` reads the file (``rosters`` finds its header under any title
+rows and takes each column as the mapping says: matched by name, or as the staff
+member chose) and checks every cell, reporting each problem as (row, column, message)
+with the sheet's own row number and the file's own column name; nothing is written.
+``apply`` writes everything in the caller's one transaction, and only when the preview
+found no error: all or nothing. Rows are matched to existing records by natural keys
+(credit code, e-mail or phone, enterprise and title), so importing the same file again
+creates nothing, and a changed row updates its record.
 
 A confirmed import runs as a background job (``import_job``) that reports its phases:
 checking the rows again, writing them, then refreshing suggestions.
@@ -13,13 +15,12 @@ checking the rows again, writing them, then refreshing suggestions.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
+import re
 import secrets
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Protocol
 
 from sqlalchemy import select
@@ -30,7 +31,6 @@ from ..identifiers import (
     check_credit_code,
     check_email,
     check_phone,
-    normalise_text,
 )
 from ..models import (
     Degree,
@@ -47,12 +47,14 @@ from ..models import (
     User,
 )
 from ..passwords import hash_password
-from . import audit
+from . import audit, roster_template, rosters
 from .errors import DomainError
-
-MAX_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 5000
-MAX_UNZIPPED = 50 * 1024 * 1024  # an .xlsx is a zip: refuse bombs before parsing
+from .rosters import (  # noqa: F401 (callers know the limits and the error as imports.*)
+    MAX_BYTES,
+    MAX_ROWS,
+    MAX_UNZIPPED,
+    ImportFileError,
+)
 
 DEGREES = {"高中": "secondary", "中专": "secondary", "高中/中专": "secondary", "大专": "associate",
            "专科": "associate", "本科": "bachelor", "学士": "bachelor", "硕士": "master",
@@ -61,19 +63,19 @@ LEVELS = {"乡镇": "township", "乡": "township", "镇": "township", "县": "co
           "县（区）": "county", "区": "county", "市": "city", "省": "province",
           "全国": "national"}  # fmt: skip
 YES = {"是", "y", "yes", "true", "1", "√"}
-
-
-class ImportFileError(ValueError):
-    """The file as a whole cannot be read (size, type, encoding, broken)."""
-
-    def __init__(self, code: str, **params):
-        super().__init__(code)
-        self.code, self.params = code, params
+#: Only this much of an address is read for the place it names.
+PLACE_LIMIT = 60
+#: Only this much of an unknown value is repeated in its problem (a cell may be huge).
+SHOWN = 40
+_YEAR = re.compile(r"^((?:19|20)\d\d)(?:\D|$)")
+_MONTH = re.compile(r"^((?:19|20)\d\d)\s*[-./年]?\s*(\d{1,2})(?:\D|$)")
+_BETWEEN_HAN = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 
 
 @dataclass
 class Problem:
-    row: int  # as the spreadsheet numbers it (header is row 1)
+    row: int  # as the spreadsheet numbers it, title rows and blank rows counted
+    column: str  # as the file names it
     column: str
     message: str
 
@@ -86,6 +88,7 @@ class Preview:
     rows: list[dict] = field(default_factory=list)  # parsed values, one per data row
     actions: list[str] = field(default_factory=list)  # create / update / unchanged
     problems: list[Problem] = field(default_factory=list)
+    header: list[str] = field(default_factory=list)  # the file's column names
 
     @property
     def ok(self) -> bool:
@@ -112,65 +115,6 @@ class Silent:
         """Nothing to report."""
 
 
-# --- reading files ------------------------------------------------------------------------
-
-
-def read_table(filename: str, data: bytes) -> list[dict[str, str]]:
-    """Rows of the first sheet (or the CSV) as header → text, empty rows skipped."""
-    if len(data) > MAX_BYTES:
-        raise ImportFileError("file_too_large", limit_mb=MAX_BYTES // (1024 * 1024))
-    name = filename.lower()
-    if name.endswith(".xlsx"):
-        rows = _xlsx_rows(data)
-    elif name.endswith(".csv"):
-        rows = _csv_rows(data)
-    else:
-        raise ImportFileError("file_type")
-    if not rows:
-        raise ImportFileError("file_empty")
-    header = [normalise_text(str(h or "")) for h in rows[0]]
-    body = [r for r in rows[1:] if any(str(v or "").strip() for v in r)]
-    if len(body) > MAX_ROWS:
-        raise ImportFileError("too_many_rows", limit=MAX_ROWS)
-    return [
-        {
-            h: normalise_text(str(v)) if v is not None else ""
-            for h, v in zip(header, r, strict=False)
-        }
-        for r in body
-    ]
-
-
-def _xlsx_rows(data: bytes) -> list[list]:
-    from openpyxl import load_workbook  # uses defusedxml when it is installed
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED:
-                raise ImportFileError("file_too_large", limit_mb=MAX_BYTES // (1024 * 1024))
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = book.worksheets[0]
-        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-        book.close()
-        return rows
-    except ImportFileError:
-        raise
-    except Exception:  # a broken or disguised file: say so, never a 500
-        raise ImportFileError("file_broken") from None
-
-
-def _csv_rows(data: bytes) -> list[list]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ImportFileError("file_encoding")
-    return list(csv.reader(io.StringIO(text)))
-
-
 # --- lookups shared by the kinds ------------------------------------------------------------
 
 
@@ -188,19 +132,35 @@ class Lookups:
                 self.regions.setdefault(name, region)
         self.stations = {s.name: s for s in db.session.scalars(select(Station))}
 
+    def place(self, text: str) -> Region | None:
+        """The region a place or an address names: the longest known name it starts with.
+
+        河南省许昌市鄢陵县陈化店镇王庄村 is 许昌市鄢陵县陈化店镇, as rosters write 户籍地址.
+        """
+        if text in self.regions:
+            return self.regions[text]
+        address = re.sub(r"^河南省?", "", text)[:PLACE_LIMIT]
+        for end in range(len(address), 1, -1):
+            if address[:end] in self.regions:
+                return self.regions[address[:end]]
+        return None
+
 
 class RowCheck:
     """Collects the problems of one row while its values are read."""
 
-    def __init__(self, row: dict, line: int, problems: list[Problem]):
+    def __init__(self, row: dict, line: int, problems: list[Problem], names: dict | None = None):
         self.row, self.line, self.problems = row, line, problems
+        self.names = names or {}  # field → the file's name for its column
 
     def fail(self, column: str, message: str) -> None:
-        self.problems.append(Problem(self.line, column, message))
+        self.problems.append(Problem(self.line, self.names.get(column, column), message))
 
     def given(self, column: str, required: bool) -> str:
-        """The cell's text; an empty required cell is a problem."""
+        """The cell's text, another way of writing a value read as the usual one (专科 →
+        大专); an empty required cell is a problem."""
         value = self.row.get(column, "")
+        value = rosters.value_aliases(column).get(value, value)
         if required and not value:
             self.fail(column, "必填，不能为空")
         return value
@@ -217,8 +177,39 @@ class RowCheck:
             return None
         found = table.get(value)
         if found is None:
-            self.fail(column, f"未知的{what}：{value}")
+            self.fail(column, f"未知的{what}：{value[:SHOWN]}")
         return found
+
+    def name(self, column: str) -> str:
+        """A person's name, without the spaces rosters put between two characters (张  伟)."""
+        self.row[column] = _BETWEEN_HAN.sub("", self.row.get(column, ""))
+        return self.text(column, required=True, limit=50)
+
+    def place(self, column: str, lookups: Lookups) -> Region | None:
+        """The region a place or an address names (户籍地址 gives a full address)."""
+        value = self.given(column, required=False)
+        found = lookups.place(value) if value else None
+        if value and found is None:
+            self.fail(column, f"未知的地区：{value[:SHOWN]}")
+        return found
+
+    def year(self, column: str) -> int | None:
+        """A year, also from a date (2025.06, 2025年6月, 2025-06-30)."""
+        value = self.given(column, required=False)
+        found = _YEAR.match(value)
+        if value and not found:
+            self.fail(column, "应为年份，如 2025")
+        return int(found.group(1)) if found else None
+
+    def month(self, column: str) -> date | None:
+        """The first day of a month written as 1999.05, 1999-5, 1999年5月 or 199905."""
+        value = self.given(column, required=False)
+        found = _MONTH.match(value)
+        if found and 1 <= int(found.group(2)) <= 12:
+            return date(int(found.group(1)), int(found.group(2)), 1)
+        if value:
+            self.fail(column, "应为年月，如 1999.05")
+        return None
 
     def many(self, column: str, table: dict, what: str) -> list:
         value = self.row.get(column, "")
@@ -228,7 +219,7 @@ class RowCheck:
             if name in table:
                 found.append(table[name])
             else:
-                self.fail(column, f"未知的{what}：{name}")
+                self.fail(column, f"未知的{what}：{name[:SHOWN]}")
         return found
 
     def identifier(self, column: str, check: Callable, message: str, required=False):
@@ -267,7 +258,7 @@ def _enterprise(check: RowCheck, lookups: Lookups) -> dict:
         ),
         "sector": check.pick("行业", lookups.sectors, what="行业"),
         "region": check.pick("所在地", lookups.regions, what="地区"),
-        "description": check.text("简介", limit=4000),
+        "description": check.text("企业简介", limit=4000),
         "contact_person": check.text("联系人", limit=50),
         "phone": check.identifier("联系电话", check_phone, "电话号码无效"),
         "email": check.identifier("联系邮箱", check_email, "邮箱地址无效"),
@@ -276,23 +267,40 @@ def _enterprise(check: RowCheck, lookups: Lookups) -> dict:
 
 def _graduate(check: RowCheck, lookups: Lookups) -> dict:
     values = {
-        "name": check.text("姓名", required=True, limit=50),
+        "name": check.name("姓名"),
         "school": check.text("毕业院校", required=True, limit=80),
         "major": check.text("专业", required=True, limit=80),
         "degree": check.pick("学历", DEGREES, what="学历"),
-        "graduation_year": check.number("毕业年份", 1950, 2100, required=True),
+        "graduation_year": _graduation_year(check),
+        "birth_month": check.month("出生年月"),
         "skills": check.text("技能", limit=1000),
-        "hometown": check.pick("家乡", lookups.regions, required=False, what="地区"),
-        "is_returnee": check.row.get("是否返乡", "").lower() in YES,
-        "phone": check.identifier("手机", check_phone, "手机号码无效"),
-        "email": check.identifier("邮箱", check_email, "邮箱地址无效"),
+        "hometown": check.place("家乡", lookups),
+        "is_returnee": check.given("是否返乡", required=False).lower() in YES,
+        "phone": check.identifier("手机号码", check_phone, "手机号码无效"),
+        "email": check.identifier("联系邮箱", check_email, "邮箱地址无效"),
         "wanted_sectors": check.many("意向行业", lookups.sectors, "行业"),
-        "wanted_regions": check.many("意向地区", lookups.regions, "地区"),
-        "intro": check.text("个人简介", limit=2000),
+        "wanted_regions": check.many("意向工作地", lookups.regions, "地区"),
+        "intro": _intro(check),
     }
     if not values["phone"] and not values["email"]:
-        check.fail("手机", "手机和邮箱至少填一项（用于识别同一人）")
+        check.fail("手机号码", "手机号码和邮箱至少填一项（用于识别同一人）")
     return values
+
+
+def _graduation_year(check: RowCheck) -> int | None:
+    """The year of graduation, when the roster gives one (many do not)."""
+    year = check.year("毕业年份")
+    if year is not None and not 1950 <= year <= 2100:
+        check.fail("毕业年份", "应在1950到2100之间")
+    return year
+
+
+def _intro(check: RowCheck) -> str:
+    """The introduction, led by the wanted position (意向岗位) when the roster names one:
+    the profile has no field of its own for it, and matching reads the introduction."""
+    intro = check.text("个人简介", limit=2000)
+    wanted = check.text("意向岗位", limit=100)
+    return "\n".join(filter(None, [f"意向岗位：{wanted}" if wanted else "", intro]))
 
 
 def _deputy(check: RowCheck, lookups: Lookups) -> dict:
@@ -340,7 +348,7 @@ def _need(check: RowCheck, lookups: Lookups) -> dict:
         "min_degree": (
             None if degree in ("", "不限") else check.pick("最低学历", DEGREES, what="学历")
         ),
-        "headcount": check.number("人数", 1, 1000) or 1,
+        "headcount": check.number("招聘人数", 1, 1000) or 1,
         "salary_min": low,
         "salary_max": high,
     }
@@ -353,20 +361,11 @@ class Kind:
     key: Callable[[dict], tuple]
 
 
-ENTERPRISE_COLUMNS = (
-    "企业名称", "统一社会信用代码", "行业", "所在地", "简介", "联系人", "联系电话", "联系邮箱",
-)  # fmt: skip
-DEPUTY_COLUMNS = (
-    "姓名", "邮箱", "手机", "层级", "联络站", "联系行业", "工作单位及职务", "关联企业信用代码",
-)  # fmt: skip
-GRADUATE_COLUMNS = (
-    "姓名", "毕业院校", "专业", "学历", "毕业年份", "技能", "家乡", "是否返乡", "手机", "邮箱",
-    "意向行业", "意向地区", "个人简介",
-)  # fmt: skip
-NEED_COLUMNS = (
-    "企业信用代码", "岗位名称", "岗位说明", "行业", "工作地点", "最低学历", "人数", "月薪下限",
-    "月薪上限",
-)  # fmt: skip
+#: Each kind's fields, as its template names them (data/import_aliases.json).
+ENTERPRISE_COLUMNS = tuple(rosters.fields("enterprises"))
+DEPUTY_COLUMNS = tuple(rosters.fields("deputies"))
+GRADUATE_COLUMNS = tuple(rosters.fields("graduates"))
+NEED_COLUMNS = tuple(rosters.fields("needs"))
 
 KINDS = {
     "enterprises": Kind(ENTERPRISE_COLUMNS, _enterprise, lambda v: (v["credit_code"],)),
@@ -379,29 +378,49 @@ KINDS = {
     ),
 }
 
+REQUIRED = rosters.REQUIRED
+
 
 # --- preview and apply --------------------------------------------------------------------
 
 
-def preview(kind: str, filename: str, data: bytes, progress: Reporter | None = None) -> Preview:
-    """Read and check a file; nothing is written."""
+def check_mapping(kind: str, header: list[str], mapping: list[str]) -> None:
+    """Refuse a mapping that does not fit the file, maps a field twice or leaves out a
+    required field, naming what is wrong."""
+    if not rosters.valid(kind, mapping, header):
+        raise ImportFileError("mapping_invalid")
+    if twice := rosters.twice(mapping):
+        raise ImportFileError("columns_twice", columns="、".join(twice))
+    if missing := rosters.missing(kind, mapping, REQUIRED[kind]):
+        raise ImportFileError("columns_missing", columns="、".join(missing))
+
+
+def preview(
+    kind: str,
+    filename: str,
+    data: bytes,
+    progress: Reporter | None = None,
+    mapping: list[str] | None = None,
+) -> Preview:
+    """Read and check a file, its columns taken as ``mapping`` says (one field or "" per
+    column; by default, matched by name); nothing is written."""
     progress = progress or Silent()
     spec = KINDS[kind]
     result = Preview(kind, filename[:200], hashlib.sha256(data).hexdigest())
-    table = read_table(filename, data)
-    progress.phase("checking", len(table))
-    missing = [c for c in spec.columns if c not in table[0]] if table else list(spec.columns)
-    required_missing = [c for c in missing if c in _REQUIRED[kind]]
-    if required_missing:
-        raise ImportFileError("columns_missing", columns="、".join(required_missing))
+    sheet = rosters.read_sheet(filename, data)
+    result.header = sheet.header
+    mapping = rosters.guess(kind, sheet.header) if mapping is None else mapping
+    check_mapping(kind, sheet.header, mapping)
+    names = {f: sheet.header[i][:60] for i, f in enumerate(mapping) if f}
+    progress.phase("checking", len(sheet.rows))
     lookups = Lookups()
     seen: dict[tuple, int] = {}
-    for number, row in enumerate(table, start=2):
-        check = RowCheck(row, number, result.problems)
-        for column, value in row.items():
-            if "\x00" in value:  # no database stores it; never let it reach a query
-                check.fail(column, "含有无法保存的字符（NUL）")
-                row[column] = value.replace("\x00", "")
+    for number, cells in sheet.rows:
+        row = _by_field(mapping, cells)
+        if roster_template.is_example(kind, row):
+            continue
+        check = RowCheck(row, number, result.problems, names)
+        _drop_nul(check)
         values = spec.read(check, lookups)
         key = spec.key(values)
         if key in seen and all(key):
@@ -413,12 +432,17 @@ def preview(kind: str, filename: str, data: bytes, progress: Reporter | None = N
     return result
 
 
-_REQUIRED = {
-    "enterprises": {"企业名称", "统一社会信用代码", "行业", "所在地"},
-    "deputies": {"姓名", "邮箱", "层级", "联络站"},
-    "graduates": {"姓名", "毕业院校", "专业", "学历", "毕业年份"},
-    "needs": {"企业信用代码", "岗位名称", "岗位说明", "行业", "工作地点"},
-}
+def _by_field(mapping: list[str], cells: list[str]) -> dict[str, str]:
+    """A row's cells by the field their column is mapped to; ignored columns left out."""
+    return {field: cell for field, cell in zip(mapping, cells, strict=False) if field}
+
+
+def _drop_nul(check: RowCheck) -> None:
+    """No database stores a NUL: report it and never let it reach a query."""
+    for column, value in check.row.items():
+        if "\x00" in value:
+            check.fail(column, "含有无法保存的字符（NUL）")
+            check.row[column] = value.replace("\x00", "")
 
 
 def _existing(kind: str, values: dict):
@@ -499,19 +523,24 @@ def apply(result: Preview, actor: User, progress: Reporter | None = None) -> dic
     return {"counts": counts, "passwords": passwords}
 
 
-def import_job(kind: str, filename: str, data: bytes, actor_id: int):
+def import_job(
+    kind: str, filename: str, data: bytes, actor_id: int, mapping: list[str] | None = None
+):
     """The background work of a confirmed import, for ``jobs.start``.
 
     The file is checked again (records may have changed since the preview), then
-    written; the job runner commits it all, or nothing when anything fails. The result
-    is plain data; new deputies' passwords are kept apart, to be shown once.
+    written, and the station remembers the mapping for its next file of this shape;
+    the job runner commits it all, or nothing when anything fails. The result is plain
+    data; new deputies' passwords are kept apart, to be shown once.
     """
 
     def work(progress) -> dict:
         actor = db.session.get(User, actor_id)
         try:
-            result = preview(kind, filename, data, progress)
+            result = preview(kind, filename, data, progress, mapping)
             outcome = apply(result, actor, progress)
+            if mapping is not None:
+                rosters.remember(actor.station_id, kind, result.header, mapping)
         except ImportFileError as error:  # the job reports a refusal by its code
             raise DomainError(error.code, **error.params) from error
         if outcome["passwords"]:

@@ -1,7 +1,7 @@
 """Consents a deputy records for a side without an account: how, by whom, when, given by whom
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0014
 Create Date: 2026-11-29 18:37:37.428883
 
 """
@@ -13,7 +13,7 @@ import matchmaker.models
 
 # revision identifiers, used by Alembic.
 revision = '0015'
-down_revision = '0012'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

@@ -27,7 +27,7 @@ def _xlsx(rows) -> bytes:
 def _firm(n, **changes):
     row = {
         "企业名称": f"鄢陵县测试苗木有限公司{n}", "统一社会信用代码": valid_credit_code(n),
-        "行业": "花木/园林", "所在地": "许昌市鄢陵县陈化店镇", "简介": "紫荆苗木",
+        "行业": "花木/园林", "所在地": "许昌市鄢陵县陈化店镇", "企业简介": "紫荆苗木",
         "联系人": "王丽", "联系电话": "13837400002", "联系邮箱": f"f{n}@test.example",
     } | changes  # fmt: skip
     return [row[c] for c in ENTERPRISE_HEADER]
@@ -63,7 +63,7 @@ def test_clean_file_imports_and_reimport_changes_nothing(admin, reference):
 
 def test_a_changed_row_updates_its_record(admin, reference):
     _import("enterprises", "a.xlsx", _xlsx([ENTERPRISE_HEADER, _firm(1)]), admin)
-    changed = _xlsx([ENTERPRISE_HEADER, _firm(1, 简介="月季和紫荆苗木")])
+    changed = _xlsx([ENTERPRISE_HEADER, _firm(1, 企业简介="月季和紫荆苗木")])
     assert _import("enterprises", "b.xlsx", changed, admin)["update"] == 1
     assert db.session.scalar(select(Enterprise.description)) == "月季和紫荆苗木"
 

@@ -59,6 +59,7 @@ ELSEWHERE = {
     ("imports.apply", ()): "offered after a clean preview: test_imported_hostile_text_*",
     ("leads.act", (("step", "record-consent"),)): "offered for a side without an account:"
     " test_offline_consent (refusals of every field)",
+    ("imports.columns", ()): "offered after an upload: test_hostile_column_choices_*",
 }
 #: Pages that need a password to do harm: left with a wrong one, so the sweep stays safe.
 WRONG_PASSWORD_ON = {"graduate.delete_account"}
@@ -507,7 +508,8 @@ def _valid_row(kind: str, n: int, world) -> dict:
         "enterprises": ["鄢陵县花木公司", valid_credit_code(700 + n), sector, town, "紫荆",
                         "王丽", "13837400011", f"e{n}@test.example"],
         "graduates": ["张三", "河南农业大学", "园艺", "本科", "2025", "嫁接", county, "是",
-                      "13837400021", f"g{n}@test.example", sector, county, "想回乡。"],
+                      "13837400021", f"g{n}@test.example", sector, county, "想回乡。",
+                      "2003.05", "技术员"],
         "needs": [world.users["firm"].enterprise.credit_code, f"技术员{n}", "苗木栽培",
                   sector, town, "本科", "1", "3000", "5000"],
         "deputies": ["王五", f"d{n}@test.example", "13837400031", "乡镇", two_tenants.HOME,
@@ -551,7 +553,7 @@ def test_hostile_cells_go_through_the_preview_escaped(sweep):
 
 @pytest.mark.parametrize(
     ("kind", "value", "message"),
-    [("graduates", "1e999", "应为整数"), ("needs", "inf", "应为整数"),
+    [("graduates", "1e999", "应为年份"), ("needs", "inf", "应为整数"),
      ("deputies", NUL, "NUL"), ("needs", NUL, "NUL")],
 )  # fmt: skip
 def test_cells_no_number_or_database_can_hold_are_refused_with_a_reason(
@@ -595,3 +597,32 @@ def _wait_for_history(client, filename: str, seconds: float = 20) -> None:
     while filename not in check(client.get("/imports/history")):
         assert time.monotonic() < deadline, f"{filename} was not imported"
         time.sleep(0.1)
+
+
+def _columns_form(page: str):
+    return next((f for f in read_forms("/imports/", page) if "/columns" in f.action), None)
+
+
+def test_hostile_column_choices_are_refused_not_errors(sweep):
+    """The column step takes only a field of the kind (or none) for each column of the
+    stashed file: any other choice, a missing or an extra column, a made-up file is a
+    400, never a 500, and nothing is remembered."""
+    admin = sweep.clients["admin"]
+    form = _columns_form(
+        check(_preview(admin, "graduates", [_valid_row("graduates", 1, sweep.world)]))
+    )
+    assert form is not None
+    first = sorted(k for k in form.data if k.startswith("columns-"))[0]
+    for value in VALUES:
+        response = admin.post(form.action, data=form.data | {first: [value]})
+        check(response)
+        assert response.status_code == (200 if value == "" else 400)  # "": ignore the column
+        for hidden in ("kind", "sha256", "filename"):
+            check(admin.post(form.action, data=form.data | {hidden: [value]}))
+    fewer = {k: v for k, v in form.data.items() if k != first}
+    assert admin.post(form.action, data=fewer).status_code == 400
+    extra = form.data | {"columns-59": ["姓名"]}
+    assert admin.post(form.action, data=extra).status_code == 400
+    page = check(admin.post(form.action, data=form.data))  # unchanged: the preview again
+    assert page.count('name="columns-') == len(imports.KINDS["graduates"].columns)
+    assert _apply_form(page) is not None

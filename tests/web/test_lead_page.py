@@ -100,3 +100,14 @@ def test_an_unverified_firm_is_marked_and_offers_no_introduction(web_app, talent
     lead.talent_need.enterprise.verified = True
     db.session.commit()
     assert f"introduce-note-{lead.id}" in _page(web_app, deputy, lead)
+
+
+def test_a_graduate_without_a_year_of_graduation_is_shown_without_one(web_app, talent):
+    """Rosters may leave the year out (the import takes it as unknown)."""
+    lead, graduate, _employer, deputy = talent
+    lead.graduate.graduation_year = None
+    db.session.commit()
+    page = _page(web_app, deputy, lead)
+    assert lead.graduate.major in page and "None" not in page
+    home = two_tenants.signed_in(web_app, graduate).get("/graduate/").get_data(as_text=True)
+    assert lead.graduate.school in home and "None" not in home
