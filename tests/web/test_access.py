@@ -15,6 +15,9 @@ PUBLIC = {
     "public.station_qr",
     "auth.login",
     "auth.register",
+    "auth.forgot",
+    "auth.reset_password",
+    "auth.reset_by_code",
 }
 SIGNED_IN_ANY_ROLE = {"auth.logout", "auth.password"}
 
