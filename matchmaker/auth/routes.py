@@ -39,9 +39,13 @@ def _start_session(user) -> None:
 
 
 def _account_key(field: str = "email") -> str:
-    """Throttle by the account being tried, whatever address it is tried from: its
-    e-mail or mobile number in normal form, so that ways of writing it count as one."""
+    """Throttle by the account being tried, whatever address it is tried from and
+    whichever of its names (e-mail, mobile number, however written) is typed; a name
+    of no account counts by its normal form."""
     typed = request.form.get(field, "")
+    user = accounts.find_user(typed)
+    if user is not None:
+        return f"account:#{user.id}"
     name = accounts.sign_in_name(typed)
     return "account:" + (name[1] if name else typed.strip().lower()[:254] or "-")
 

@@ -67,6 +67,23 @@ def sign_in_phone(phone: str | None, user: User | None = None, field: str = "pho
     return normalised
 
 
+def follow_contact_phone(user: User | None, before: str | None, after: str | None) -> None:
+    """Keep the account's sign-in mobile in step with its profile's contact phone.
+
+    The account takes the profile's new number when it signed in with none or with the
+    number it replaces, when that is a mobile number and no other account's. Otherwise
+    the two part ways quietly: the contact phone is a contact, not an identity.
+    """
+    if user is None or not after or after == user.phone or user.phone not in (None, before):
+        return
+    try:
+        mobile = check_mobile(after)
+    except IdentifierError:
+        return
+    if db.session.scalar(select(User.id).where(User.phone == mobile, User.id != user.id)) is None:
+        user.phone = mobile
+
+
 def _new_user(
     email: str | None, password: str, role: Role, display_name: str, phone=None, **extra
 ) -> User:
