@@ -42,6 +42,9 @@ MESSAGES = {
         "This account and code do not match, or the code has expired or been used up."
         " Check them, or ask the station for a new code."
     ),
+    "terms_not_accepted": _l(
+        "Please read and accept the privacy policy and the user agreement to go on."
+    ),
     "account_not_in_care": _l("There is no account with this e-mail or mobile number among yours."),
     "range_reversed": _l("The lower bound must not be above the upper bound."),
     "region_unknown": _l("Choose a region from the list."),

@@ -2,15 +2,16 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, RadioField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from ..forms import PhoneField, email_valid, mobile_valid
-from ..messages import describe
+from ..messages import MESSAGES, describe
 from ..models import Role
 
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
+
 #: The sign-up choice of an investor: an enterprise account that goes on to its interests.
 INVESTOR = "investor"
 
@@ -82,6 +83,10 @@ class RegisterForm(FlaskForm):
         validators=[Optional(), Length(max=254), email_valid],
     )
     password, confirm = new_password_fields()
+    accept_terms = BooleanField(
+        _l("I have read and accept the privacy policy and the user agreement"),
+        validators=[DataRequired(MESSAGES["terms_not_accepted"])],
+    )
     submit = SubmitField(_l("Create account"))
 
     def validate_email(self, field) -> None:
@@ -93,9 +98,10 @@ class RegisterForm(FlaskForm):
     def is_investor(self) -> bool:
         return self.role.data == INVESTOR
 
-    def payload(self) -> dict:
+    def payload(self, terms_version: str) -> dict:
         role = Role.ENTERPRISE if self.is_investor else Role(self.role.data)
         return dict(
+            terms_version=terms_version if self.accept_terms.data else None,
             email=self.email.data or None,
             phone=self.phone.data or None,
             password=self.password.data,
@@ -139,3 +145,11 @@ class CodeResetForm(FlaskForm):
 class IssueCodeForm(FlaskForm):
     account = sign_in_name_field()
     submit = SubmitField(_l("Issue a one-time code"))
+
+
+class AcceptTermsForm(FlaskForm):
+    accept_terms = BooleanField(
+        _l("I have read and accept the privacy policy and the user agreement"),
+        validators=[DataRequired(MESSAGES["terms_not_accepted"])],
+    )
+    submit = SubmitField(_l("Accept and go on"))

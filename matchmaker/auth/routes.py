@@ -3,10 +3,11 @@
 import logging
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from .. import queue
+from .. import queue, terms
 from ..extensions import db, limiter
 from ..messages import describe
 from ..models import Station
@@ -14,7 +15,15 @@ from ..services import accounts, resets
 from ..services.errors import DomainError
 from ..web import MAX_ROW_ID, is_safe_next, save_or_show, whole_number
 from . import session as auth_session
-from .forms import CodeResetForm, ForgotForm, LoginForm, NewPasswordForm, PasswordForm, RegisterForm
+from .forms import (
+    AcceptTermsForm,
+    CodeResetForm,
+    ForgotForm,
+    LoginForm,
+    NewPasswordForm,
+    PasswordForm,
+    RegisterForm,
+)
 
 log = logging.getLogger("matchmaker.auth")
 
@@ -90,7 +99,10 @@ def register():
     form = RegisterForm()
     station = _poster_station()
     if form.validate_on_submit():
-        payload = {**form.payload(), "station_id": station.id if station else None}
+        payload = {
+            **form.payload(terms.current_version()),
+            "station_id": station.id if station else None,
+        }
         user = save_or_show(form, lambda: accounts.register(**payload))
         if user is not None:
             _start_session(user)
@@ -207,3 +219,53 @@ def _password_set():
     _fresh_session()
     flash(_("Your new password is set; sign in with it. Every other session has ended."), "success")
     return redirect(url_for("auth.login"))
+
+
+# --- the privacy policy and the user agreement -------------------------------------------
+
+#: What someone who has yet to accept the texts in force may still open.
+BEFORE_TERMS = frozenset(
+    {"static", "auth.terms_page", "auth.accept_terms", "auth.logout", "public.set_language",
+     "public.healthz"}
+)  # fmt: skip
+
+
+@bp.before_app_request
+def _ask_for_terms():
+    """A graduate or enterprise accepts the texts in force before anything else: at
+    sign-up, and again at the next sign-in after they change."""
+    if request.endpoint in BEFORE_TERMS or not current_user.is_authenticated:
+        return None
+    if terms.must_accept(current_user):
+        return redirect(url_for("auth.accept_terms", next=request.full_path.rstrip("?")))
+    return None
+
+
+@bp.route("/terms")
+def terms_page():
+    """The privacy policy and the user agreement in force."""
+    return render_template(
+        "auth/terms.html",
+        documents=terms.documents(str(get_locale() or "zh")),
+        version=terms.current_version(),
+    )
+
+
+@bp.route("/terms/accept", methods=["GET", "POST"])
+@login_required
+def accept_terms():
+    """Accept the texts in force (they changed since the last time), then go on."""
+    if not terms.must_accept(current_user):
+        return redirect(url_for("public.home"))
+    form = AcceptTermsForm()
+    if form.validate_on_submit():
+        accounts.accept_terms(current_user, terms.current_version())
+        db.session.commit()
+        target = request.args.get("next")
+        return redirect(target if is_safe_next(target) else url_for("public.home"))
+    return render_template(
+        "auth/accept_terms.html",
+        form=form,
+        documents=terms.documents(str(get_locale() or "zh")),
+        version=terms.current_version(),
+    )

@@ -114,16 +114,29 @@ def register(
     display_name: str,
     station_id: int | None = None,
     phone: str | None = None,
+    terms_version: str | None = None,
 ) -> User:
     """Self-service sign-up; only enterprises and graduates may register themselves.
 
     An e-mail address, a mobile number or both: either signs in. ``station_id`` records
-    the station whose poster the person came through.
+    the station whose poster the person came through; ``terms_version`` the privacy
+    policy and user agreement the person accepted (required).
     """
     if role not in SELF_SERVICE_ROLES:
         raise DomainError("role_not_self_service", field="role")
+    if not terms_version:
+        raise DomainError("terms_not_accepted", field="accept_terms")
     station = db.session.get(Station, station_id) if station_id else None
-    return _new_user(email, password, role, display_name, phone=phone, registered_via=station)
+    user = _new_user(email, password, role, display_name, phone=phone, registered_via=station)
+    accept_terms(user, terms_version)
+    return user
+
+
+def accept_terms(user: User, version: str) -> User:
+    """Record that ``user`` accepted the privacy policy and user agreement ``version``."""
+    user.terms_version, user.terms_accepted_at = version, datetime.now(UTC)
+    audit.record(user, "terms_accepted", f"user:{user.id}", version=version)
+    return user
 
 
 MAX_FAILURES = 10

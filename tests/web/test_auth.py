@@ -17,6 +17,7 @@ def _register(client, **overrides):
         "email": "liming@test.example",
         "password": PASSWORD,
         "confirm": PASSWORD,
+        "accept_terms": "y",
         **overrides,
     }
     return client.post("/auth/register", data=data)

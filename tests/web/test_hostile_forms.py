@@ -57,6 +57,8 @@ ACTORS = ("anonymous", "firm", "investor", "graduate", "deputy", "staff", "admin
 #: Posting routes the page sweep does not reach, and why.
 ELSEWHERE = {
     ("imports.apply", ()): "offered after a clean preview: test_imported_hostile_text_*",
+    ("auth.reset_password", ()): "reached from an e-mailed link: test_password_reset.py",
+    ("auth.accept_terms", ()): "offered only while newer terms wait: test_terms.py",
 }
 #: Pages that need a password to do harm: left with a wrong one, so the sweep stays safe.
 WRONG_PASSWORD_ON = {"graduate.delete_account"}

@@ -27,7 +27,8 @@ def _login(client, name: str, password: str = PASSWORD):
 
 def _register(client, **overrides):
     data = {"role": "graduate", "display_name": "李明", "phone": "13912345678", "email": "",
-            "password": PASSWORD, "confirm": PASSWORD, **overrides}  # fmt: skip
+            "password": PASSWORD, "confirm": PASSWORD, "accept_terms": "y"}  # fmt: skip
+    data.update(overrides)
     return client.post("/auth/register", data=data)
 
 
