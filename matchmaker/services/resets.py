@@ -23,7 +23,7 @@ from sqlalchemy import select, update
 
 from ..extensions import db
 from ..identifiers import normalise_text
-from ..models import Deputy, Enterprise, Graduate, Role, Station, User
+from ..models import Deputy, Enterprise, Graduate, Notification, Role, Station, User
 from ..passwords import decoy_hash, hash_password, verify_password
 from . import accounts, audit
 from .catalogue import station_area
@@ -52,7 +52,7 @@ def _fingerprint(user: User) -> str:
 
 def link_token(user: User) -> str:
     """A signed token that sets ``user``'s password once, within 30 minutes."""
-    return _signer().dumps({"user": user.id, "password": _fingerprint(user)})
+    return _signer().dumps({"u": user.id, "f": _fingerprint(user)})
 
 
 def user_of_token(token: str) -> User:
@@ -66,11 +66,12 @@ def user_of_token(token: str) -> User:
         raise DomainError("reset_link_expired") from None
     except BadData:
         raise DomainError("reset_link_invalid") from None
-    ident = payload.get("user") if isinstance(payload, dict) else None
-    user = db.session.get(User, ident) if isinstance(ident, int) and ident > 0 else None
+    ident = payload.get("u") if isinstance(payload, dict) else None
+    plausible = isinstance(ident, int) and not isinstance(ident, bool) and 0 < ident < 2**31
+    user = db.session.get(User, ident) if plausible else None
     if user is None or not user.active:
         raise DomainError("reset_link_invalid")
-    if not secrets.compare_digest(str(payload.get("password")), _fingerprint(user)):
+    if not secrets.compare_digest(str(payload.get("f")), _fingerprint(user)):
         raise DomainError("reset_link_used")
     return user
 
@@ -87,8 +88,6 @@ def request_link(address: str) -> bool:
     """Write the reset e-mail (a notification, sent by the outbox) when ``address`` is an
     active account's; True if one was written. Runs on the queue, never in the request,
     so the page answers alike (and as fast) whether or not the account exists."""
-    from ..models import Notification
-
     name = accounts.sign_in_name(address)
     user = accounts.find_user(address) if name and name[0] == "email" else None
     if user is None or not user.active:
@@ -103,11 +102,11 @@ def request_link(address: str) -> bool:
 
 def in_station_care(user: User, station: Station) -> bool:
     """Whether ``user`` is one of ``station``'s people: a deputy of the station, or an
-    enterprise or graduate of its area (a graduate also by registering through it)."""
+    enterprise or graduate of its area (the firm's region, the graduate's hometown: as
+    the staff pages find them) or registered through its poster."""
     if user.role is Role.DEPUTY:
-        return db.session.scalar(select(Deputy.station_id).where(Deputy.user_id == user.id)) == (
-            station.id
-        )
+        deputy_station = select(Deputy.station_id).where(Deputy.user_id == user.id)
+        return db.session.scalar(deputy_station) == station.id
     area = station_area(station)
     if user.role is Role.ENTERPRISE:
         region = db.session.scalar(

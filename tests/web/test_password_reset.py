@@ -162,6 +162,17 @@ def test_a_tampered_link_is_refused_with_a_message(client, web_app, make_user, s
     assert verify_password(user.password_hash, PASSWORD)
 
 
+@pytest.mark.parametrize(
+    "payload", [[1, 2], {"u": "1"}, {"u": 2**70}, {"u": True}, {"u": -1}, {}, "x", None]
+)
+def test_a_signed_link_of_the_wrong_shape_is_refused(client, web_app, make_user, payload):
+    make_user(Role.GRADUATE)  # account 1 exists
+    token = resets._signer().dumps(payload)
+    response = client.get(f"/auth/reset/{token}")
+    assert response.status_code == 400
+    assert said(web_app, "reset_link_invalid") in response.text
+
+
 def test_a_link_signed_with_another_key_is_refused(client, web_app, make_user, app):
     user = make_user(Role.GRADUATE)
     app.config["SECRET_KEY"] = "someone else's key"
