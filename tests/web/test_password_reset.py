@@ -7,26 +7,18 @@ import re
 import time
 
 import pytest
-from flask_babel import force_locale
-from markupsafe import escape
 from sqlalchemy import select
 
 from matchmaker.extensions import db
-from matchmaker.messages import describe
 from matchmaker.models import AuditEvent, Role
 from matchmaker.passwords import verify_password
 from matchmaker.services import resets
 from tests.factories import PASSWORD
 from tests.mail_fixtures import PUBLIC_URL
+from tests.web.pages import said
 
 NEW = "a new and long pass phrase"
 LINK = re.compile(re.escape(PUBLIC_URL) + r"(/auth/reset/[A-Za-z0-9_.\-]+)")
-
-
-def said(app, code: str) -> str:
-    """A message code as the page shows it (zh, the default locale, escaped)."""
-    with app.test_request_context(), force_locale("zh"):
-        return str(escape(describe(code)))
 
 
 def _flashes(page: str) -> list[str]:

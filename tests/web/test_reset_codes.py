@@ -6,27 +6,20 @@ import re
 from datetime import timedelta
 
 import pytest
-from flask_babel import force_locale
-from markupsafe import escape
 from sqlalchemy import select
 
 from matchmaker.extensions import db
-from matchmaker.messages import describe
 from matchmaker.models import AuditEvent, Role
 from matchmaker.passwords import verify_password
 from matchmaker.services import resets
 from matchmaker.services.clock import now
 from tests.factories import PASSWORD
 from tests.web import two_tenants
+from tests.web.pages import said
 
 NEW = "a new and long pass phrase"
 CODE = re.compile(r"<code>([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})</code>")
 MOBILE = "+8613912345678"
-
-
-def said(app, code: str) -> str:
-    with app.test_request_context(), force_locale("zh"):
-        return str(escape(describe(code)))
 
 
 def _signed_in(web_app, user):

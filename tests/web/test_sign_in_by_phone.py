@@ -3,22 +3,15 @@ account's number kept in step with the profile's contact phone; investors regist
 enterprises and go on to their investment interests."""
 
 import pytest
-from flask_babel import force_locale
-from markupsafe import escape
 from sqlalchemy import func, select
 
 from matchmaker.extensions import db
-from matchmaker.messages import describe
 from matchmaker.models import Role, User
 from matchmaker.services import profiles
 from tests.factories import PASSWORD, enterprise_profile, graduate_profile
+from tests.web.pages import said
 
 MOBILE = "+8613912345678"
-
-
-def said(app, code: str) -> str:
-    with app.test_request_context(), force_locale("zh"):
-        return str(escape(describe(code)))
 
 
 def _login(client, name: str, password: str = PASSWORD):
