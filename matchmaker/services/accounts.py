@@ -53,17 +53,16 @@ def _email_of(email: str | None) -> str | None:
     return normalised
 
 
-def sign_in_phone(phone: str | None, user: User | None = None, field: str = "phone") -> str | None:
-    """A mobile number no other account signs in with, in E.164 form; None when blank."""
+def _phone_of(phone: str | None) -> str | None:
+    """A mobile number no account signs in with yet, in E.164 form; None when blank."""
     if not phone or not phone.strip():
         return None
     try:
         normalised = check_mobile(phone)
     except IdentifierError as error:
-        raise DomainError(error.code, field=field) from None
-    holder = db.session.scalar(select(User.id).where(User.phone == normalised))
-    if holder is not None and (user is None or holder != user.id):
-        raise DomainError("phone_taken", field=field)
+        raise DomainError(error.code, field="phone") from None
+    if db.session.scalar(select(User.id).where(User.phone == normalised)) is not None:
+        raise DomainError("phone_taken", field="phone")
     return normalised
 
 
@@ -87,7 +86,7 @@ def follow_contact_phone(user: User | None, before: str | None, after: str | Non
 def _new_user(
     email: str | None, password: str, role: Role, display_name: str, phone=None, **extra
 ) -> User:
-    normalised, mobile = _email_of(email), sign_in_phone(phone)
+    normalised, mobile = _email_of(email), _phone_of(phone)
     if normalised is None and mobile is None:
         raise DomainError("sign_in_name_required", field="phone" if email is None else "email")
     problem = password_problem(password, normalised or "", display_name)
@@ -238,17 +237,12 @@ def change_password(user: User, current: str, new: str) -> User:
     return set_password(user, new)
 
 
-def check_new_password(user: User, new: str) -> None:
-    """Refuse a new password the registration rules refuse (``DomainError``)."""
-    problem = password_problem(new, user.email or "", user.display_name)
-    if problem:
-        raise DomainError(problem, field="password")
-
-
 def set_password(user: User, new: str) -> User:
     """Store a new password (the registration rules apply) and end every session; any
     reset code is spent and the lock lifted."""
-    check_new_password(user, new)
+    problem = password_problem(new, user.email or "", user.display_name)
+    if problem:
+        raise DomainError(problem, field="password")
     user.password_hash = hash_password(new)
     user.reset_code_hash = user.reset_code_expires_at = None
     user.reset_code_failures = 0
