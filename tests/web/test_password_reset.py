@@ -125,6 +125,14 @@ def test_the_request_does_the_same_work_either_way(make_app, make_user, tmp_path
     queued.flush()
 
 
+def test_a_queue_that_is_down_changes_nothing_in_the_answer(make_app, make_user, caplog):
+    served = make_app(QUEUE_URL="redis://127.0.0.1:9/0")  # nothing listens there
+    user = make_user(Role.GRADUATE)
+    response = _ask(served.test_client(), user.email)
+    assert response.status_code == 302 and response.headers["Location"] == "/auth/login"
+    assert "not queued" in caplog.text
+
+
 def test_a_deactivated_account_gets_no_mail(client, make_user, smtp_server):
     user = make_user(Role.GRADUATE)
     user.active = False
