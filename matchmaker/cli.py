@@ -1,7 +1,8 @@
 """Command-line tasks: ``flask seed-demo``, ``flask load-reference``, ``flask create-admin``,
-``flask age-leads``, ``flask send-mail`` …"""
+``flask reset-admin``, ``flask age-leads``, ``flask send-mail`` …"""
 
 import logging
+import sys
 
 import click
 from flask import Flask, current_app
@@ -11,9 +12,10 @@ from sqlalchemy import func, select
 from . import mail, outbox, queue
 from .database import analyze
 from .extensions import db
-from .models import User
+from .models import Role, User
 from .services import (
     accounts,
+    audit,
     demo,
     demo_history,
     introductions,
@@ -33,6 +35,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_history)
     app.cli.add_command(demo_logins)
     app.cli.add_command(create_admin)
+    app.cli.add_command(reset_admin)
     app.cli.add_command(rebuild_matches)
     app.cli.add_command(age_leads)
     app.cli.add_command(remind_consents)
@@ -109,6 +112,30 @@ def create_admin(email: str, name: str, password: str):
         raise click.ClickException(f"not created: {error.code}") from None
     db.session.commit()
     click.echo(f"Administrator {user.email} created.")
+
+
+@click.command("reset-admin")
+@click.argument("email")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the new password from the first line of stdin."
+)
+def reset_admin(email: str, password_stdin: bool):
+    """Set a new password for the administrator EMAIL; every session of it ends (audited)."""
+    user = accounts.find_user(email)
+    if user is None or user.role is not Role.ADMIN or user.email is None:
+        raise click.ClickException("no administrator has this e-mail address")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    try:
+        accounts.set_password(user, password)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(f"password not changed: {error.code}") from None
+    audit.record(None, "password_reset", f"user:{user.id}", via="command line")
+    db.session.commit()
+    click.echo(f"New password set for {user.email}; its sessions have ended.")
 
 
 DOCUMENT_TABLES = ("graduate", "talent_need", "investment_project", "investor_interest")

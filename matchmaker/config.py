@@ -102,4 +102,7 @@ def from_environment(instance_path: str) -> dict:
         "ARGON2_TIME_COST": 3,
         "ARGON2_MEMORY_COST_KIB": 65536,
         "ARGON2_PARALLELISM": 4,
+        # The privacy policy and user agreement in force (see matchmaker/terms.py).
+        "TERMS_DIR": os.environ.get("TERMS_DIR", "").strip()
+        or str(Path(__file__).resolve().parents[1] / "data" / "terms"),
     }

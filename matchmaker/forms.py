@@ -20,6 +20,7 @@ from .identifiers import (
     IdentifierError,
     check_credit_code,
     check_email,
+    check_mobile,
     check_phone,
     display_phone,
 )
@@ -85,6 +86,7 @@ def _identifier_validator(check):
 credit_code_valid = _identifier_validator(check_credit_code)
 phone_valid = _identifier_validator(check_phone)
 email_valid = _identifier_validator(check_email)
+mobile_valid = _identifier_validator(check_mobile)
 
 
 def sector_choices(sectors=None) -> list[SelectChoice]:

@@ -58,6 +58,22 @@ def check_phone(value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def check_mobile(value: str) -> str:
+    """Return a mainland mobile number in E.164 form (+861…), or raise ``IdentifierError``.
+
+    Accepts what people type: full-width digits, spaces, dashes, a leading +86.
+    """
+    e164 = check_phone(value)
+    number = phonenumbers.parse(e164, "CN")
+    mobile = (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
+    if number.country_code != 86 or phonenumbers.number_type(number) not in mobile:
+        raise IdentifierError("mobile_invalid")
+    return e164
+
+
 def display_phone(e164: str | None) -> str:
     """Format a stored E.164 number the way people in China write it."""
     if not e164:

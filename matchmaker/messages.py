@@ -26,7 +26,26 @@ MESSAGES = {
     "phone_invalid": _l("Enter a valid mainland China phone number, such as 13812345678."),
     "email_invalid": _l("Enter a valid e-mail address."),
     "email_taken": _l("An account with this e-mail address already exists."),
-    "login_failed": _l("Wrong e-mail address or password."),
+    "login_failed": _l("Wrong e-mail address, mobile number or password."),
+    "mobile_invalid": _l("Enter a mainland China mobile number of 11 digits, such as 13812345678."),
+    "phone_taken": _l("An account with this mobile number already exists."),
+    "sign_in_name_required": _l("Enter an e-mail address or a mobile number to sign in with."),
+    "reset_link_expired": _l(
+        "This link has expired: a link to set a new password lasts 30 minutes. Ask for a new one."
+    ),
+    "reset_link_used": _l(
+        "This link has already been used, or the password was changed since it was sent."
+        " Ask for a new one if you need it."
+    ),
+    "reset_link_invalid": _l("This link is not valid. Copy the whole link, or ask for a new one."),
+    "reset_code_wrong": _l(
+        "This account and code do not match, or the code has expired or been used up."
+        " Check them, or ask the station for a new code."
+    ),
+    "terms_not_accepted": _l(
+        "Please read and accept the privacy policy and the user agreement to go on."
+    ),
+    "account_not_in_care": _l("There is no account with this e-mail or mobile number among yours."),
     "range_reversed": _l("The lower bound must not be above the upper bound."),
     "region_unknown": _l("Choose a region from the list."),
     "sector_unknown": _l("Choose a sector from the list."),

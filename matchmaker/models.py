@@ -343,10 +343,13 @@ class User(UserMixin, db.Model):
     __table_args__ = (
         CheckConstraint("email = lower(email)", name="email_lower_case"),
         CheckConstraint("role <> 'staff' OR station_id IS NOT NULL", name="staff_has_station"),
+        CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="has_sign_in_name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # At least one of e-mail and mobile number: either one signs in. E.164 (+86…).
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(str_enum(Role, "user_role"), index=True)
     display_name: Mapped[str] = mapped_column(String(50))
@@ -361,6 +364,14 @@ class User(UserMixin, db.Model):
     registered_via_id: Mapped[int | None] = mapped_column(ForeignKey("station.id"))
     created_at: Mapped[datetime] = created_column()
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A one-time reset code issued by staff or an administrator: its hash, its end, and
+    # the wrong tries against it (too many void it).
+    reset_code_hash: Mapped[str | None] = mapped_column(String(255))
+    reset_code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reset_code_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The version of the privacy policy and user agreement the person accepted.
+    terms_version: Mapped[str | None] = mapped_column(String(20))
+    terms_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     station: Mapped[Station | None] = relationship(foreign_keys=[station_id])
     registered_via: Mapped[Station | None] = relationship(foreign_keys=[registered_via_id])
@@ -379,7 +390,7 @@ class User(UserMixin, db.Model):
         return f"{self.id}.{self.session_token or ''}"
 
     def __repr__(self) -> str:
-        return f"<User {self.email} {self.role.value}>"
+        return f"<User {self.id} {self.role.value}>"
 
 
 class Deputy(db.Model):

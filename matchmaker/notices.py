@@ -128,6 +128,14 @@ NOTICES: dict[str, Notice] = {
             "your profile, or it will be anonymised."
         ),
     ),
+    "password_reset": Notice(
+        _l("Set a new password"),
+        _l(
+            "Someone, probably you, asked to set a new password for your account. Open the "
+            "link in the e-mail within 30 minutes to choose one; it works once. If it was "
+            "not you, ignore it: your password stays as it is."
+        ),
+    ),
 }
 
 #: For a kind this module does not know (never its raw code).
@@ -175,12 +183,21 @@ def lead_path(lead_id: int | None) -> str:
     return urls.build("leads.show", {"lead_id": lead_id})
 
 
+def reset_path(user) -> str:
+    """The path of a new password-reset link for ``user``, signed now (30 minutes)."""
+    from .services.resets import link_token
+
+    urls = current_app.url_map.bind("localhost")
+    return urls.build("auth.reset_password", {"token": link_token(user)})
+
+
 def compose(note: Notification, to: str) -> Letter:
     """The e-mail for ``note``: Chinese first, then English; title and link, nothing of
     the other side."""
     title = lead_title(note.lead)
     lead_id = note.lead.id if note.lead else note.lead_id
-    link = current_app.config["PUBLIC_URL"].rstrip("/") + lead_path(lead_id)
+    path = reset_path(note.user) if note.kind == "password_reset" else lead_path(lead_id)
+    link = current_app.config["PUBLIC_URL"].rstrip("/") + path
     parts = []
     for locale in ("zh", "en"):
         with force_locale(locale):

@@ -1,5 +1,6 @@
 """Password hashing with argon2id, at a cost read from the app's settings."""
 
+import secrets
 from functools import lru_cache
 from pathlib import Path
 
@@ -34,6 +35,19 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def decoy_hash() -> str:
+    """A hash no password matches, at the current cost: checked when there is no account,
+    so that the answer takes as long as for a real one."""
+    cfg = current_app.config
+    cost = (cfg["ARGON2_TIME_COST"], cfg["ARGON2_MEMORY_COST_KIB"], cfg["ARGON2_PARALLELISM"])
+    return _decoy(cost)
+
+
+@lru_cache(maxsize=4)
+def _decoy(cost: tuple) -> str:
+    return PasswordHasher(*cost).hash(secrets.token_urlsafe(16))
 
 
 def needs_rehash(password_hash: str) -> bool:

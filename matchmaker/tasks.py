@@ -102,3 +102,15 @@ def sweep_inactive() -> None:
 
     privacy.sweep_inactive()
     db.session.commit()
+
+
+@task("mail_password_reset", retries=0)
+def mail_password_reset(address: str) -> bool:
+    """Write (and so send) the password-reset e-mail when ``address`` is an account's.
+
+    On the queue, so that the page that asked answers alike either way."""
+    from .services import resets
+
+    written = resets.request_link(address)
+    db.session.commit()
+    return written

@@ -12,7 +12,7 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import delete, select, text
 
-from matchmaker import create_app, queue
+from matchmaker import create_app, queue, terms
 from matchmaker.database import APPEND_ONLY, DROP_APPEND_ONLY
 from matchmaker.extensions import db
 from matchmaker.models import Role
@@ -196,7 +196,9 @@ def _create(role, email, n, loader, profile):
             **profile,
         )
         return deputy.user
-    user = accounts.register(email, PASSWORD, role, f"用户{n}")
+    user = accounts.register(
+        email, PASSWORD, role, f"用户{n}", terms_version=terms.current_version()
+    )
     if role is Role.GRADUATE:
         profiles.save_graduate(user, **({**graduate_profile(loader), **profile}))
     else:

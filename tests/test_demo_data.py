@@ -163,3 +163,44 @@ def test_demo_history_never_walks_real_leads(runner, talent):
     result = runner.invoke(args=["seed-demo-history"])
     assert result.exit_code == 0, result.output
     assert set(db.session.scalars(select(Lead.status))) == {LeadStatus.SUGGESTED}
+
+
+def _admin_reset_events(user) -> list:
+    from matchmaker.models import AuditEvent
+
+    rows = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "password_reset"))
+    return [row.detail for row in rows if row.subject == f"user:{user.id}"]
+
+
+def test_reset_admin_command_sets_a_new_password_twice_typed(runner, make_user):
+    from matchmaker.passwords import verify_password
+
+    admin = make_user(Role.ADMIN)
+    token = admin.session_token
+    new = "the new admin pass phrase"
+    result = runner.invoke(args=["reset-admin", admin.email.upper()], input=f"{new}\n{new}\n")
+    assert result.exit_code == 0, result.output
+    db.session.refresh(admin)
+    assert verify_password(admin.password_hash, new) and admin.session_token != token
+    assert _admin_reset_events(admin) == [{"via": "command line"}]
+
+
+def test_reset_admin_command_reads_stdin_and_keeps_the_rules(runner, make_user):
+    from matchmaker.passwords import verify_password
+
+    admin = make_user(Role.ADMIN)
+    weak = runner.invoke(args=["reset-admin", admin.email, "--password-stdin"], input="password\n")
+    assert weak.exit_code != 0 and "not changed" in weak.output
+    new = "read from standard input"
+    done = runner.invoke(args=["reset-admin", admin.email, "--password-stdin"], input=f"{new}\n")
+    assert done.exit_code == 0, done.output
+    db.session.refresh(admin)
+    assert verify_password(admin.password_hash, new)
+    assert len(_admin_reset_events(admin)) == 1
+
+
+def test_reset_admin_command_refuses_anyone_but_an_administrator(runner, make_user):
+    graduate = make_user(Role.GRADUATE)
+    for who in (graduate.email, "nobody@test.example", "长" * 300):
+        result = runner.invoke(args=["reset-admin", who, "--password-stdin"], input="x" * 20)
+        assert result.exit_code != 0 and "no administrator" in result.output

@@ -63,3 +63,24 @@ def test_emails_are_lower_cased_and_checked():
     assert check_email("Wang.Li@Example.COM") == "wang.li@example.com"
     with pytest.raises(IdentifierError):
         check_email("not-an-address")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["13912345678", "139 1234 5678", "139-1234-5678", "+86 139 1234 5678", "+86-13912345678",
+     "１３９１２３４５６７８", "＋８６ １３９ １２３４ ５６７８", " 13912345678 "],
+)  # fmt: skip
+def test_a_mobile_number_is_read_however_it_is_written(typed):
+    from matchmaker.identifiers import check_mobile
+
+    assert check_mobile(typed) == "+8613912345678"
+
+
+@pytest.mark.parametrize(
+    "typed", ["0371-12345678", "037112345678", "12345", "", "+1 202 555 0143", "1391234567x"]
+)
+def test_what_is_not_a_mainland_mobile_is_refused(typed):
+    from matchmaker.identifiers import check_mobile
+
+    with pytest.raises(IdentifierError):
+        check_mobile(typed)

@@ -41,3 +41,16 @@ def test_login_rehashes_when_the_cost_rises(app, make_user):
     assert accounts.authenticate(user.email, "correct horse battery staple") is user
     assert user.password_hash != before
     assert extract_parameters(user.password_hash).time_cost == 2
+
+
+def test_an_unknown_account_is_checked_at_the_same_cost_as_a_known_one(app):
+    from matchmaker.passwords import decoy_hash
+
+    for cost in ((3, 65536, 4), (1, 1024, 1)):
+        app.config.update(
+            ARGON2_TIME_COST=cost[0], ARGON2_MEMORY_COST_KIB=cost[1], ARGON2_PARALLELISM=cost[2]
+        )
+        params = extract_parameters(decoy_hash())
+        assert (params.time_cost, params.memory_cost, params.parallelism) == cost
+        assert extract_parameters(hash_password("x" * 12)) == params
+        assert not verify_password(decoy_hash(), "")

@@ -5,8 +5,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
+from ..auth.codes import issue_code_page
 from ..extensions import db
 from ..forms import ButtonForm
+from ..identifiers import display_phone
 from ..models import Deputy, Enterprise, Graduate, Role, Sector, Station, TalentNeed, User
 from ..services import accounts, catalogue, vetting
 from ..services.deputies import deputy_rows
@@ -49,7 +51,7 @@ def home():
 
 @bp.route("/users")
 def users():
-    """All accounts, filtered by role or a search on e-mail and name."""
+    """All accounts, filtered by role or a search on e-mail, mobile number and name."""
     query = select(User).order_by(User.id)
     role = request.args.get("role", "")
     if role in {r.value for r in Role}:
@@ -57,7 +59,13 @@ def users():
     term = request.args.get("q", "").strip()[:100]
     if term:
         like = f"%{term.lower()}%"
-        query = query.where(or_(User.email.like(like), User.display_name.like(f"%{term}%")))
+        query = query.where(
+            or_(
+                User.email.like(like),
+                User.display_name.like(f"%{term}%"),
+                User.phone.like(f"%{term.replace(' ', '').replace('-', '')}%"),
+            )
+        )
     page = paginate(query, PAGE_SIZE)
     return render_template("admin/users.html", page=page, role=role, term=term, button=ButtonForm())
 
@@ -69,7 +77,7 @@ def toggle_active(user_id: int):
     if ButtonForm().validate_on_submit():
         commit_or_flash(
             lambda: accounts.set_active(current_user, user, not user.active),
-            _("Account %(email)s updated.", email=user.email),
+            _("Account %(email)s updated.", email=user.email or display_phone(user.phone)),
         )
     return redirect(request.referrer if _same_site(request.referrer) else url_for("admin.users"))
 
@@ -206,3 +214,9 @@ def deputies():
     """All deputies with station, level and sectors, paged by the database."""
     page = paginate(deputy_rows(select(Deputy)), PAGE_SIZE)
     return render_template("shared/deputies.html", deputies=page.items, total=page.total, page=page)
+
+
+@bp.route("/reset-code", methods=["GET", "POST"])
+def reset_code():
+    """Issue a one-time code with which someone sets a new password (shown once)."""
+    return issue_code_page()

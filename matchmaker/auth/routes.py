@@ -1,17 +1,31 @@
-"""Sign in, sign up, sign out."""
+"""Sign in, sign up, sign out, and set a forgotten password."""
+
+import logging
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from .. import queue, terms
 from ..extensions import db, limiter
 from ..messages import describe
 from ..models import Station
-from ..services import accounts
+from ..services import accounts, resets
 from ..services.errors import DomainError
 from ..web import MAX_ROW_ID, is_safe_next, save_or_show, whole_number
 from . import session as auth_session
-from .forms import LoginForm, PasswordForm, RegisterForm
+from .forms import (
+    AcceptTermsForm,
+    CodeResetForm,
+    ForgotForm,
+    LoginForm,
+    NewPasswordForm,
+    PasswordForm,
+    RegisterForm,
+)
+
+log = logging.getLogger("matchmaker.auth")
 
 bp = Blueprint("auth", __name__)
 
@@ -33,9 +47,20 @@ def _start_session(user) -> None:
     auth_session.started()
 
 
-def _account_key() -> str:
-    """Throttle by the account being tried, whatever address it is tried from."""
-    return "account:" + (request.form.get("email", "").strip().lower()[:254] or "-")
+def _account_key(field: str = "email") -> str:
+    """Throttle by the account being tried, whatever address it is tried from and
+    whichever of its names (e-mail, mobile number, however written) is typed; a name
+    of no account counts by its normal form."""
+    typed = request.form.get(field, "")
+    user = accounts.find_user(typed)
+    if user is not None:
+        return f"account:#{user.id}"
+    name = accounts.sign_in_name(typed)
+    return "account:" + (name[1] if name else typed.strip().lower()[:254] or "-")
+
+
+def _code_account_key() -> str:
+    return "code-" + _account_key("account")
 
 
 def _failed(response) -> bool:
@@ -68,17 +93,22 @@ def login():
 
 @bp.route("/register", methods=["GET", "POST"])
 def register():
-    """Self-service sign-up for graduates and enterprises."""
+    """Self-service sign-up for graduates, enterprises and investors (an enterprise)."""
     if current_user.is_authenticated:
         return redirect(url_for("public.home"))
     form = RegisterForm()
     station = _poster_station()
     if form.validate_on_submit():
-        payload = {**form.payload(), "station_id": station.id if station else None}
+        payload = {
+            **form.payload(terms.current_version()),
+            "station_id": station.id if station else None,
+        }
         user = save_or_show(form, lambda: accounts.register(**payload))
         if user is not None:
             _start_session(user)
             flash(_("Welcome! Please complete your profile."), "success")
+            if form.is_investor:  # an investor goes on to say what it would invest in
+                return redirect(url_for("enterprise.new_posting", kind="interests"))
             return redirect(url_for("public.home"))
     return render_template("auth/register.html", form=form, station=station)
 
@@ -119,3 +149,123 @@ def password():
             flash(_("Your password is changed; other sessions have been signed out."), "success")
             return redirect(url_for("public.home"))
     return render_template("form_page.html", form=form, heading=_("Change password"))
+
+
+# --- a forgotten password ---------------------------------------------------------------
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit("10 per 10 minutes", methods=["POST"])
+@limiter.limit("3 per hour", methods=["POST"], key_func=_account_key)
+def forgot():
+    """Ask for a link to set a new password. The answer is the same whether or not the
+    address has an account: the lookup and the e-mail happen on the queue."""
+    if current_user.is_authenticated:
+        return redirect(url_for("auth.password"))
+    form = ForgotForm()
+    if form.validate_on_submit():
+        name = accounts.sign_in_name(form.email.data)
+        try:
+            queue.enqueue("mail_password_reset", name[1] if name else "")
+        except Exception:  # the queue is down: the same answer, and a trace for operators
+            log.warning("password reset mail not queued (queue unreachable)", exc_info=True)
+        flash(
+            _(
+                "If an account has this address, an e-mail with a link to set a new password"
+                " is on its way. The link works once, for 30 minutes."
+            ),
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per 10 minutes", methods=["POST"])
+def reset_password(token: str):
+    """Set a new password from the e-mailed link; every session of the account ends."""
+    try:
+        resets.user_of_token(token)
+    except DomainError as error:
+        return render_template("auth/reset_refused.html", message=describe(error.code)), 400
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        done = save_or_show(form, lambda: resets.reset_by_link(token, form.password.data))
+        if done is not None:
+            return _password_set()
+    return render_template("auth/reset.html", form=form)
+
+
+@bp.route("/reset-code", methods=["GET", "POST"])
+@limiter.limit("10 per 10 minutes", methods=["POST"], deduct_when=_failed)
+@limiter.limit("5 per 10 minutes", methods=["POST"], key_func=_code_account_key,
+               deduct_when=_failed)  # fmt: skip
+def reset_by_code():
+    """Set a new password with a one-time code from the station (no e-mail needed)."""
+    if current_user.is_authenticated:
+        return redirect(url_for("auth.password"))
+    form = CodeResetForm()
+    if form.validate_on_submit():
+        done = save_or_show(
+            form,
+            lambda: resets.reset_by_code(form.account.data, form.code.data, form.password.data),
+        )
+        if done is not None:
+            return _password_set()
+    return render_template("auth/reset_code.html", form=form)
+
+
+def _password_set():
+    _fresh_session()
+    flash(_("Your new password is set; sign in with it. Every other session has ended."), "success")
+    return redirect(url_for("auth.login"))
+
+
+# --- the privacy policy and the user agreement -------------------------------------------
+
+#: What someone who has yet to accept the texts in force may still open.
+BEFORE_TERMS = frozenset(
+    {"static", "auth.terms_page", "auth.accept_terms", "auth.logout", "public.set_language",
+     "public.healthz"}
+)  # fmt: skip
+
+
+@bp.before_app_request
+def _ask_for_terms():
+    """A graduate or enterprise accepts the texts in force before anything else: at
+    sign-up, and again at the next sign-in after they change."""
+    if request.endpoint in BEFORE_TERMS or not current_user.is_authenticated:
+        return None
+    if terms.must_accept(current_user):
+        return redirect(url_for("auth.accept_terms", next=request.full_path.rstrip("?")))
+    return None
+
+
+@bp.route("/terms")
+def terms_page():
+    """The privacy policy and the user agreement in force."""
+    return render_template(
+        "auth/terms.html",
+        documents=terms.documents(str(get_locale() or "zh")),
+        version=terms.current_version(),
+    )
+
+
+@bp.route("/terms/accept", methods=["GET", "POST"])
+@login_required
+def accept_terms():
+    """Accept the texts in force (they changed since the last time), then go on."""
+    if not terms.must_accept(current_user):
+        return redirect(url_for("public.home"))
+    form = AcceptTermsForm()
+    if form.validate_on_submit():
+        accounts.accept_terms(current_user, terms.current_version())
+        db.session.commit()
+        target = request.args.get("next")
+        return redirect(target if is_safe_next(target) else url_for("public.home"))
+    return render_template(
+        "auth/accept_terms.html",
+        form=form,
+        documents=terms.documents(str(get_locale() or "zh")),
+        version=terms.current_version(),
+    )

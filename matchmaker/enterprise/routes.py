@@ -2,7 +2,7 @@
 
 from typing import NamedTuple
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from ..forms import options
 from ..models import InvestmentProject, InvestorInterest, Role, TalentNeed
 from ..services import leads, matching, postings, profiles
-from ..web import commit_or_flash, get_owned_or_404, restrict_to, save_or_show
+from ..web import back_to, commit_or_flash, get_owned_or_404, restrict_to, save_or_show
 from .forms import CloseForm, EnterpriseForm, InterestForm, NeedForm, ProjectForm
 
 bp = Blueprint("enterprise", __name__)
@@ -67,8 +67,8 @@ def outcome_choices(outcomes: dict) -> list:
 
 def _firm():
     firm = current_user.enterprise
-    if firm is None:
-        abort(redirect(url_for("enterprise.profile")))
+    if firm is None:  # the firm first, then back to what was asked for
+        abort(redirect(url_for("enterprise.profile", next=request.path)))
     return firm
 
 
@@ -115,6 +115,7 @@ def profile():
         form.email.data = current_user.email
         if current_user.registered_via is not None:  # signed up at a station's poster
             form.region_id.data = current_user.registered_via.region_id
+        form.phone.data = current_user.phone  # the sign-in number, to start from
     if form.validate_on_submit():
         saved = save_or_show(
             form,
@@ -122,7 +123,7 @@ def profile():
             _("The enterprise profile is saved."),
         )
         if saved is not None:
-            return redirect(url_for("enterprise.home"))
+            return back_to(url_for("enterprise.home"))
     return render_template(
         "form_page.html",
         form=form,

@@ -89,6 +89,8 @@ def profile():
     """Create or edit the profile."""
     graduate = current_user.graduate
     form = GraduateProfileForm(obj=graduate)
+    if graduate is None and not form.is_submitted():
+        form.phone.data = current_user.phone  # the sign-in number, to start from
     if graduate is not None and not form.is_submitted():
         form.hometown_id.data = graduate.hometown_id or 0
         form.degree.data = graduate.degree.value

@@ -6,9 +6,15 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from ..extensions import db
-from ..identifiers import IdentifierError, check_email
+from ..identifiers import IdentifierError, check_email, check_mobile
 from ..models import Deputy, DeputyLevel, Enterprise, Role, Station, User
-from ..passwords import hash_password, needs_rehash, password_problem, verify_password
+from ..passwords import (
+    decoy_hash,
+    hash_password,
+    needs_rehash,
+    password_problem,
+    verify_password,
+)
 from . import audit
 from .errors import DomainError
 from .lookup import get_or_refuse, sectors_by_ids
@@ -16,27 +22,79 @@ from .lookup import get_or_refuse, sectors_by_ids
 SELF_SERVICE_ROLES = (Role.ENTERPRISE, Role.GRADUATE)
 
 
-def find_user(email: str) -> User | None:
-    """The account with this e-mail address (case and width folded), if any."""
+def sign_in_name(text: str) -> tuple[str, str] | None:
+    """What a person typed to sign in, as ``("email", address)`` or ``("phone", +86…)``;
+    None when it is neither."""
+    text = (text or "").strip()[:254]
     try:
-        normalised = check_email(email)
+        return ("email", check_email(text)) if "@" in text else ("phone", check_mobile(text))
     except IdentifierError:
         return None
-    return db.session.scalar(select(User).where(User.email == normalised))
 
 
-def _new_user(email: str, password: str, role: Role, display_name: str, **extra) -> User:
+def find_user(text: str) -> User | None:
+    """The account with this e-mail address or mobile number (case and width folded)."""
+    name = sign_in_name(text)
+    if name is None:
+        return None
+    column = User.email if name[0] == "email" else User.phone
+    return db.session.scalar(select(User).where(column == name[1]))
+
+
+def _email_of(email: str | None) -> str | None:
+    if not email or not email.strip():
+        return None
     try:
         normalised = check_email(email)
     except IdentifierError as error:
         raise DomainError(error.code, field="email") from None
     if db.session.scalar(select(User.id).where(User.email == normalised)) is not None:
         raise DomainError("email_taken", field="email")
-    problem = password_problem(password, normalised, display_name)
+    return normalised
+
+
+def _phone_of(phone: str | None) -> str | None:
+    """A mobile number no account signs in with yet, in E.164 form; None when blank."""
+    if not phone or not phone.strip():
+        return None
+    try:
+        normalised = check_mobile(phone)
+    except IdentifierError as error:
+        raise DomainError(error.code, field="phone") from None
+    if db.session.scalar(select(User.id).where(User.phone == normalised)) is not None:
+        raise DomainError("phone_taken", field="phone")
+    return normalised
+
+
+def follow_contact_phone(user: User | None, before: str | None, after: str | None) -> None:
+    """Keep the account's sign-in mobile in step with its profile's contact phone.
+
+    The account takes the profile's new number when it signed in with none or with the
+    number it replaces, when that is a mobile number and no other account's. Otherwise
+    the two part ways quietly: the contact phone is a contact, not an identity.
+    """
+    if user is None or not after or after == user.phone or user.phone not in (None, before):
+        return
+    try:
+        mobile = check_mobile(after)
+    except IdentifierError:
+        return
+    if db.session.scalar(select(User.id).where(User.phone == mobile, User.id != user.id)) is None:
+        user.phone = mobile
+
+
+def _new_user(
+    email: str | None, password: str, role: Role, display_name: str, phone=None, **extra
+) -> User:
+    normalised, mobile = _email_of(email), _phone_of(phone)
+    if normalised is None and mobile is None:
+        raise DomainError("sign_in_name_required", field="phone" if email is None else "email")
+    problem = password_problem(password, normalised or "", display_name)
     if problem:
         raise DomainError(problem, field="password")
     user = User(
         email=normalised,
+        phone=mobile,
         password_hash=hash_password(password),
         session_token=secrets.token_hex(16),
         role=role,
@@ -49,30 +107,51 @@ def _new_user(email: str, password: str, role: Role, display_name: str, **extra)
 
 
 def register(
-    email: str, password: str, role: Role, display_name: str, station_id: int | None = None
+    email: str | None,
+    password: str,
+    role: Role,
+    display_name: str,
+    station_id: int | None = None,
+    phone: str | None = None,
+    terms_version: str | None = None,
 ) -> User:
     """Self-service sign-up; only enterprises and graduates may register themselves.
 
-    ``station_id`` records the station whose poster the person came through.
+    An e-mail address, a mobile number or both: either signs in. ``station_id`` records
+    the station whose poster the person came through; ``terms_version`` the privacy
+    policy and user agreement the person accepted (required).
     """
     if role not in SELF_SERVICE_ROLES:
         raise DomainError("role_not_self_service", field="role")
+    if not terms_version:
+        raise DomainError("terms_not_accepted", field="accept_terms")
     station = db.session.get(Station, station_id) if station_id else None
-    return _new_user(email, password, role, display_name, registered_via=station)
+    user = _new_user(email, password, role, display_name, phone=phone, registered_via=station)
+    accept_terms(user, terms_version)
+    return user
+
+
+def accept_terms(user: User, version: str) -> User:
+    """Record that ``user`` accepted the privacy policy and user agreement ``version``."""
+    user.terms_version, user.terms_accepted_at = version, datetime.now(UTC)
+    audit.record(user, "terms_accepted", f"user:{user.id}", version=version)
+    return user
 
 
 MAX_FAILURES = 10
 LOCK_TIME = timedelta(minutes=15)
 
 
-def authenticate(email: str, password: str) -> User | None:
+def authenticate(name: str, password: str) -> User | None:
     """The active account for these credentials, or None. Upgrades an old hash.
 
-    Ten failures in a row lock the account for 15 minutes (``DomainError``), whatever
-    address they come from; a success resets the count.
+    ``name`` is the e-mail address or the mobile number. Ten failures in a row lock the
+    account for 15 minutes (``DomainError``), whatever address they come from; a success
+    resets the count. An unknown account costs the same hashing as a known one.
     """
-    user = find_user(email)
+    user = find_user(name)
     if user is None or not user.active:
+        verify_password(decoy_hash(), password)  # as long as for a real account
         return None
     now = datetime.now(UTC)
     if user.locked_until is not None and user.locked_until > now:
@@ -155,10 +234,19 @@ def change_password(user: User, current: str, new: str) -> User:
     """Check the current password, store the new one, and end every other session."""
     if not verify_password(user.password_hash, current):
         raise DomainError("password_wrong", field="current")
-    problem = password_problem(new, user.email, user.display_name)
+    return set_password(user, new)
+
+
+def set_password(user: User, new: str) -> User:
+    """Store a new password (the registration rules apply) and end every session; any
+    reset code is spent and the lock lifted."""
+    problem = password_problem(new, user.email or "", user.display_name)
     if problem:
         raise DomainError(problem, field="password")
     user.password_hash = hash_password(new)
+    user.reset_code_hash = user.reset_code_expires_at = None
+    user.reset_code_failures = 0
+    user.failed_logins, user.locked_until = 0, None
     new_session_token(user)
     return user
 

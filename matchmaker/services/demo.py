@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from .. import terms
 from ..extensions import db
 from ..identifiers import check_phone
 from ..models import (
@@ -149,7 +150,14 @@ class Loader:
         user = db.session.scalar(select(User).where(User.email == email))
         if user is not None:
             return user, False
-        user = User(email=email, role=role, display_name=name, password_hash=self._hash(), **extra)
+        user = User(
+            email=email,
+            role=role,
+            display_name=name,
+            password_hash=self._hash(),
+            terms_version=terms.current_version(),  # demo people have read them
+            **extra,
+        )
         db.session.add(user)
         self._count(f"users:{role.value}")
         return user, True

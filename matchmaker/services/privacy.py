@@ -126,6 +126,7 @@ def scrub(graduate: Graduate) -> None:
 
 def _close_account(user: User) -> None:
     user.email = f"erased-{user.id}@invalid.example"
+    user.phone = user.reset_code_hash = user.reset_code_expires_at = None
     user.display_name = ERASED_NAME
     user.password_hash = hash_password(secrets.token_urlsafe(24))
     user.session_token = secrets.token_hex(16)

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..identifiers import IdentifierError, check_credit_code, check_email, check_phone
 from ..models import Degree, Enterprise, Graduate, Region, Sector, User
-from . import introductions, matching
+from . import accounts, introductions, matching
 from .errors import DomainError
 from .lookup import get_or_refuse, regions_by_ids, sectors_by_ids
 
@@ -69,6 +69,7 @@ def save_enterprise(
         phone=contact_phone(phone),
         email=contact_email(email),
     )
+    accounts.follow_contact_phone(user, enterprise and enterprise.phone, values["phone"])
     if enterprise is None:
         enterprise = Enterprise(user=user, **values)
         db.session.add(enterprise)
@@ -123,6 +124,7 @@ def save_graduate(
         wanted_regions=regions_by_ids(wanted_region_ids, "wanted_region_ids"),
         open_to_matching=bool(open_to_matching),
     )
+    accounts.follow_contact_phone(user, graduate and graduate.phone, values["phone"])
     if graduate is None:
         graduate = Graduate(user=user, **values)
         db.session.add(graduate)

@@ -4,6 +4,7 @@ from flask import Blueprint, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..auth.codes import issue_code_page
 from ..extensions import db
 from ..forms import ButtonForm
 from ..models import Deputy, Enterprise, Role
@@ -75,3 +76,9 @@ def verify_enterprise(enterprise_id: int):
     enterprise = get_owned_or_404(Enterprise, enterprise_id, lambda e: e.region_id in region_ids)
     toggle_verification(enterprise)
     return back_to(url_for("staff.enterprises"))
+
+
+@bp.route("/reset-code", methods=["GET", "POST"])
+def reset_code():
+    """Issue a one-time code with which someone sets a new password (shown once)."""
+    return issue_code_page()

@@ -1,7 +1,7 @@
 """Rosters as stations write them: remembered column mappings, graduation year optional, month of birth
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-11-29 18:40:00
 
 """
@@ -13,7 +13,7 @@ import matchmaker.models
 
 # revision identifiers, used by Alembic.
 revision = '0014'
-down_revision = '0012'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

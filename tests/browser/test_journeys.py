@@ -68,6 +68,7 @@ def test_talent_journey(browser, live_server, make_user, reference):
     grad.fill("input[name=email]", "yudandan@test.example")
     grad.fill("input[name=password]", PASSWORD)
     grad.fill("input[name=confirm]", PASSWORD)
+    grad.check("input[name=accept_terms]")
     grad.click("form.form button[type=submit]")
     grad.wait_for_selector("input[name=school]")
     grad.fill("input[name=name]", "余丹丹")

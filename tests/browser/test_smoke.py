@@ -1,7 +1,9 @@
 """Smoke test in a real browser: sign in through the page, in Chinese, at phone width."""
 
 import pytest
+from flask_babel import force_locale
 
+from matchmaker.messages import describe
 from matchmaker.models import Role
 from tests.factories import PASSWORD
 
@@ -23,13 +25,15 @@ def test_graduate_signs_in_through_the_login_page(page, live_server, make_user):
     assert "园艺" in page.content()
 
 
-def test_wrong_password_shows_the_message(page, live_server, make_user):
+def test_wrong_password_shows_the_message(page, live_server, make_user, app):
     user = make_user(Role.GRADUATE)
     page.goto(live_server + "/auth/login")
     page.fill("input[name=email]", user.email)
     page.fill("input[name=password]", "not the password")
     page.click("button[type=submit]")
-    assert page.locator(".form-errors").inner_text() == "邮箱或密码不正确。"
+    with app.test_request_context(), force_locale("zh"):
+        expected = describe("login_failed")
+    assert page.locator(".form-errors").inner_text() == expected
 
 
 def test_pages_fit_a_375px_phone(browser, live_server, make_user):

@@ -15,8 +15,12 @@ PUBLIC = {
     "public.station_qr",
     "auth.login",
     "auth.register",
+    "auth.forgot",
+    "auth.reset_password",
+    "auth.reset_by_code",
+    "auth.terms_page",
 }
-SIGNED_IN_ANY_ROLE = {"auth.logout", "auth.password"}
+SIGNED_IN_ANY_ROLE = {"auth.logout", "auth.password", "auth.accept_terms"}
 
 
 def _example_url(rule) -> str:

@@ -5,6 +5,7 @@ from matchmaker.extensions import db
 from matchmaker.models import Role, User
 from matchmaker.web import is_safe_next
 from tests.factories import PASSWORD
+from tests.web.pages import said
 
 
 def _register(client, **overrides):
@@ -14,6 +15,7 @@ def _register(client, **overrides):
         "email": "liming@test.example",
         "password": PASSWORD,
         "confirm": PASSWORD,
+        "accept_terms": "y",
         **overrides,
     }
     return client.post("/auth/register", data=data)
@@ -63,11 +65,11 @@ def test_bad_sign_up_input_gets_a_message_and_saves_nothing(client, reference, o
     assert db.session.scalar(select(func.count(User.id))) == 0
 
 
-def test_login_with_wrong_password_says_so(client, auth, make_user):
+def test_login_with_wrong_password_says_so(client, auth, make_user, web_app):
     user = make_user(Role.GRADUATE)
     response = auth.login(user.email, "wrong password!")
     assert response.status_code == 200
-    assert "邮箱或密码不正确。" in response.text
+    assert said(web_app, "login_failed") in response.text
 
 
 def test_login_is_case_insensitive_on_email(auth, make_user):

@@ -29,6 +29,7 @@ def new_firm_user(auth, client, reference):
             "email": "wangli@test.example",
             "password": "correct horse battery staple",
             "confirm": "correct horse battery staple",
+            "accept_terms": "y",
         },
     )
     return reference
@@ -82,7 +83,7 @@ def test_credit_code_held_by_another_firm_is_refused(client, new_firm_user, make
 
 def test_postings_wait_for_the_firm_profile(client, new_firm_user):
     response = client.get("/enterprise/needs/new")
-    assert response.headers["Location"].endswith("/enterprise/profile")
+    assert response.headers["Location"] == "/enterprise/profile?next=/enterprise/needs/new"
 
 
 def _need_form(reference, **overrides):

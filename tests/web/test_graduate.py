@@ -16,6 +16,7 @@ def registered(client, reference):
             "email": "yudandan@test.example",
             "password": PASSWORD,
             "confirm": PASSWORD,
+            "accept_terms": "y",
         },
     )
     return reference

@@ -120,6 +120,7 @@ def test_other_roles_do_not_reach_the_graduate_pages(client, auth, needs, make_u
 def test_forms_start_from_what_is_known(client, auth, make_user, reference):
     """A new need starts in the firm's sector and place; a first profile takes the name
     and e-mail given at registration (and a station poster's place)."""
+    from matchmaker import terms
     from matchmaker.models import Station, User
     from matchmaker.services import accounts
 
@@ -133,12 +134,15 @@ def test_forms_start_from_what_is_known(client, auth, make_user, reference):
     assert re.search(rf'<option selected value="{firm.region_id}"', region)
     auth.logout()
     station = db.session.scalar(select(Station).order_by(Station.id))
-    user = accounts.register("newgrad@test.example", "a long pass phrase", Role.GRADUATE, "王小明")
-    user.registered_via = station
+    accounts.register(
+        "newgrad@test.example", "a long pass phrase", Role.GRADUATE, "王小明",
+        station_id=station.id, phone="13837409999", terms_version=terms.current_version(),
+    )  # fmt: skip
     db.session.commit()
     auth.login("newgrad@test.example", "a long pass phrase")
     page = client.get("/graduate/profile").text
     assert 'value="王小明"' in page and 'value="newgrad@test.example"' in page
+    assert "13837409999" in page.replace(" ", "")  # the sign-in number
     hometown = re.search(r'<select[^>]*name="hometown_id".*?</select>', page, re.S).group(0)
     assert re.search(rf'<option selected value="{station.region_id}"', hometown)
     assert (

@@ -60,6 +60,8 @@ ELSEWHERE = {
     ("leads.act", (("step", "record-consent"),)): "offered for a side without an account:"
     " test_offline_consent (refusals of every field)",
     ("imports.columns", ()): "offered after an upload: test_hostile_column_choices_*",
+    ("auth.reset_password", ()): "reached from an e-mailed link: test_password_reset.py",
+    ("auth.accept_terms", ()): "offered only while newer terms wait: test_terms.py",
 }
 #: Pages that need a password to do harm: left with a wrong one, so the sweep stays safe.
 WRONG_PASSWORD_ON = {"graduate.delete_account"}

@@ -23,7 +23,7 @@ def test_registering_through_the_poster_records_the_station(client, reference):
     client.post(
         f"/auth/register?station={station.id}",
         data={"role": "graduate", "display_name": "陈静", "email": "cj@test.example",
-              "password": PASSWORD, "confirm": PASSWORD},
+              "password": PASSWORD, "confirm": PASSWORD, "accept_terms": "y"},
     )  # fmt: skip
     user = db.session.scalar(select(User).where(User.email == "cj@test.example"))
     assert user.registered_via_id == station.id

@@ -93,6 +93,6 @@ def test_registration_refuses_a_common_password(client, reference):
     page = client.post(
         "/auth/register",
         data={"role": "graduate", "display_name": "李明", "email": "lm@test.example",
-              "password": "password123", "confirm": "password123"},
+              "password": "password123", "confirm": "password123", "accept_terms": "y"},
     ).text  # fmt: skip
     assert "密码太常见" in page
