@@ -139,3 +139,24 @@ def options(mapping: dict) -> list[SelectChoice]:
 def int_select(label, **kwargs) -> SelectField:
     """A required select whose values are row ids."""
     return SelectField(label, coerce=int, validate_choice=True, **kwargs)
+
+
+# --- GET filter forms: a value that does not validate is ignored, never an error page ---
+
+
+def stripped(value):
+    """A text filter's value without surrounding blanks."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def choice_id(value):
+    """A select's integer value; '' (no choice) and junk become None."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def valid_or_none(field):
+    """A filter field's value, or None when it is blank or did not validate."""
+    return None if field.errors or field.data in ("", None) else field.data

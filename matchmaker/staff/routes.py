@@ -1,13 +1,14 @@
 """Station staff: their own station's deputies and the enterprises around it."""
 
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..forms import ButtonForm
-from ..models import Deputy, Enterprise, Role
-from ..services import catalogue, vetting
+from ..forms import ButtonForm, sector_choices
+from ..models import Deputy, Enterprise, Region, Role
+from ..services import catalogue, registers, vetting
 from ..services.deputies import deputy_rows
 from ..web import (
     back_to,
@@ -17,6 +18,7 @@ from ..web import (
     toggle_verification,
     verification_page,
 )
+from .forms import RegisterFilterForm
 
 bp = Blueprint("staff", __name__)
 restrict_to(bp, Role.STAFF)
@@ -52,20 +54,57 @@ def verification():
 
 @bp.route("/enterprises")
 def enterprises():
-    """Enterprises in the station's county, unverified first, to check and verify."""
-    query = (
-        select(Enterprise)
-        .where(Enterprise.region_id.in_(_station_region_ids()))
-        .options(*vetting.FIRM_ROWS)
-        .order_by(Enterprise.verified, Enterprise.id)
-    )
-    page = paginate(query, 50)
+    """Enterprises in the station's county, unverified first, to check and verify;
+    searched by name or credit code, filtered by sector, place and verification."""
+    return _register("enterprises", "shared/enterprises.html",
+                     button=ButtonForm(), verify_endpoint="staff.verify_enterprise")  # fmt: skip
+
+
+@bp.route("/graduates")
+def graduates():
+    """Graduates whose hometown is in the station's area: search, sector, place, status."""
+    return _register("graduates", "staff/graduates.html")
+
+
+@bp.route("/needs")
+def needs():
+    """Talent needs posted in the station's area."""
+    return _register("needs", "staff/postings.html", status_kind="need_status")
+
+
+@bp.route("/projects")
+def projects():
+    """Investment projects in the station's area."""
+    return _register("projects", "staff/postings.html", status_kind="project_status")
+
+
+def _register(name: str, template: str, **context):
+    """One page of a register of the station's area, narrowed by the filters in the
+    query string (a filter that does not validate is left out)."""
+    area = _station_region_ids()
+    filters = RegisterFilterForm(request.args, name, sector_choices(), _place_choices(area))
+    wanted = filters.wanted(lambda place: catalogue.regions_within(db.session.get(Region, place)))
+    page = paginate(registers.REGISTERS[name](area, wanted), 50)
     return render_template(
-        "shared/enterprises.html",
+        template,
         page=page,
-        button=ButtonForm(),
-        verify_endpoint="staff.verify_enterprise",
+        register=name,
+        filters=filters,
+        filtered=wanted != registers.RegisterFilter(),
+        args={k: v for k, v in request.args.items() if k != "page" and k in filters},
+        **context,
     )
+
+
+def _place_choices(area: list[int]):
+    """The regions of the station's area, as 鄢陵县陈化店镇, county first."""
+    regions = db.session.scalars(
+        select(Region)
+        .where(Region.id.in_(area))
+        .options(selectinload(Region.parent, recursion_depth=3))
+        .order_by(Region.id)
+    )
+    return [(r.id, r.label) for r in regions]
 
 
 @bp.route("/enterprises/<int:enterprise_id>/verify", methods=["POST"])
