@@ -57,6 +57,8 @@ ACTORS = ("anonymous", "firm", "investor", "graduate", "deputy", "staff", "admin
 #: Posting routes the page sweep does not reach, and why.
 ELSEWHERE = {
     ("imports.apply", ()): "offered after a clean preview: test_imported_hostile_text_*",
+    ("staff.hand_over", ()): "offered when another deputy may take the lead, which the world"
+    " has none of: test_staff_watch::test_hostile_hand_over_input",
 }
 #: Pages that need a password to do harm: left with a wrong one, so the sweep stays safe.
 WRONG_PASSWORD_ON = {"graduate.delete_account"}
@@ -367,6 +369,7 @@ def _ids(rule, values, world) -> list[dict]:
         "posting_id": [postings[values["kind"]].id] if values.get("kind") in postings else [],
         "lead_id": [lead.id for lead in world.leads],
         "station_id": [world.station.id],
+        "deputy_id": [world.users["deputy"].deputy.id],
         "region_id": [world.station.region.parent_id],
         "code": ["zh"],
     }
