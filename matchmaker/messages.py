@@ -71,6 +71,10 @@ MESSAGES = {
         "This deputy declared an interest in an enterprise on the lead, so cannot handle it."
     ),
     "hand_over_inactive": _l("This deputy's account is deactivated."),
+    "deputy_has_open_leads": _l(
+        "This deputy still has %(count)s open leads at the station: its staff hand them to"
+        " another deputy first."
+    ),
     "reason_unknown": _l("Choose a reason from the list."),
     "date_not_in_future": _l("Choose a date after today."),
     "date_in_future": _l(

@@ -86,6 +86,8 @@ CASES = {
 UNTENANTED = {
     "admin.verify_enterprise": "administrators verify every enterprise",
     "admin.toggle_active": "administrators manage every account",
+    "admin.edit_user": "administrators manage every account",
+    "admin.edit_deputy": "administrators manage every deputy",
     "admin.edit_station": "administrators manage every station",
     "admin.edit_sector": "sectors are shared by everyone",
     "public.poster": "a station's poster is public",
