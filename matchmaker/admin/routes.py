@@ -270,7 +270,7 @@ def edit_deputy(deputy_id: int):
         done = save_or_show(
             form,
             lambda: accounts.update_deputy(current_user, deputy, **form.payload()),
-            _("Deputy %(name)s saved.", name=deputy.name),
+            _("Deputy saved."),
         )
         if done is not None:
             return redirect(url_for("admin.deputies"))

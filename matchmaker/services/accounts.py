@@ -110,6 +110,17 @@ def create_admin(email: str, password: str, display_name: str) -> User:
     return _new_user(email, password, Role.ADMIN, display_name)
 
 
+def _station_and_firm(station_id: int, enterprise_id: int | None):
+    """A deputy's station and declared enterprise (None: none), or a refusal."""
+    station = get_or_refuse(Station, station_id, "station_unknown", "station_id")
+    enterprise = None
+    if enterprise_id:
+        enterprise = get_or_refuse(
+            Enterprise, enterprise_id, "enterprise_unknown", "affiliated_enterprise_id"
+        )
+    return station, enterprise
+
+
 def create_deputy(
     *,
     email: str,
@@ -123,12 +134,7 @@ def create_deputy(
     phone: str | None = None,
 ) -> Deputy:
     """A deputy's account and profile, in one step."""
-    station = get_or_refuse(Station, station_id, "station_unknown", "station_id")
-    enterprise = None
-    if affiliated_enterprise_id:
-        enterprise = get_or_refuse(
-            Enterprise, affiliated_enterprise_id, "enterprise_unknown", "affiliated_enterprise_id"
-        )
+    station, enterprise = _station_and_firm(station_id, affiliated_enterprise_id)
     sectors = sectors_by_ids(sector_ids)
     user = _new_user(email, password, Role.DEPUTY, name)
     deputy = Deputy(
@@ -214,12 +220,7 @@ def update_deputy(
     """An administrator changes a deputy's profile: station, sectors, declared interest
     (the enterprise they work for or own) …; audited with what changed. A deputy with
     open leads stays at their station until the station's staff hand the leads over."""
-    station = get_or_refuse(Station, station_id, "station_unknown", "station_id")
-    enterprise = None
-    if affiliated_enterprise_id:
-        enterprise = get_or_refuse(
-            Enterprise, affiliated_enterprise_id, "enterprise_unknown", "affiliated_enterprise_id"
-        )
+    station, enterprise = _station_and_firm(station_id, affiliated_enterprise_id)
     if station.id != deputy.station_id:
         open_leads = _open_leads_of(deputy)
         if open_leads:

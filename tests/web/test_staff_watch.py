@@ -189,3 +189,6 @@ def test_a_closed_lead_offers_no_hand_over(world, sessions, colleague):
     db.session.commit()
     assert lead.status is LeadStatus.CLOSED
     assert "/hand-over" not in sessions["staff"].get(f"/leads/{lead.id}").text
+    assert leads.watch_mark(lead) is None  # nobody waits on it: no colour, in SQL too
+    for condition in leads.WATCH_COLOURS.values():
+        assert db.session.scalar(select(Lead.id).where(Lead.id == lead.id, condition())) is None
