@@ -155,3 +155,11 @@ def options(mapping: dict) -> list[SelectChoice]:
 def int_select(label, **kwargs) -> SelectField:
     """A required select whose values are row ids."""
     return SelectField(label, coerce=int, validate_choice=True, **kwargs)
+
+
+# --- GET filter forms: a value that does not validate is ignored, never an error page ---
+
+
+def valid_or_none(field):
+    """A filter field's value, or None when it is blank or did not validate."""
+    return None if field.errors or field.data in ("", None) else field.data

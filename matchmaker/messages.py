@@ -90,6 +90,22 @@ MESSAGES = {
         "You declared an interest in an enterprise on this lead, so another deputy handles it."
     ),
     "not_your_lead": _l("This lead is not yours to act on."),
+    "hand_over_closed": _l("A closed or dismissed lead cannot be handed over."),
+    "hand_over_not_introduced": _l(
+        "Only a lead a deputy has introduced can be handed over; a suggestion goes to"
+        " every deputy of its sector."
+    ),
+    "hand_over_other_station": _l("Choose a deputy of the lead's station."),
+    "hand_over_same_deputy": _l("This deputy already handles the lead."),
+    "hand_over_other_sector": _l("This deputy does not follow the lead's sector."),
+    "hand_over_conflicted": _l(
+        "This deputy declared an interest in an enterprise on the lead, so cannot handle it."
+    ),
+    "hand_over_inactive": _l("This deputy's account is deactivated."),
+    "deputy_has_open_leads": _l(
+        "This deputy still has %(count)s open leads at the station: its staff hand them to"
+        " another deputy first."
+    ),
     "reason_unknown": _l("Choose a reason from the list."),
     "date_not_in_future": _l("Choose a date after today."),
     "date_in_future": _l(

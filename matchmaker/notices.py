@@ -121,6 +121,17 @@ NOTICES: dict[str, Notice] = {
         _l("Outcome confirmed"),
         _l("A side confirmed the outcome of a closed lead. Nothing more is needed from you."),
     ),
+    "handed_over": Notice(
+        _l("A lead handed to you"),
+        _l(
+            "The station's staff handed you a lead another deputy introduced: please open "
+            "it, read its history and follow it up."
+        ),
+    ),
+    "handed_away": Notice(
+        _l("A lead handed to another deputy"),
+        _l("The station's staff handed one of your leads to another deputy. Thank you."),
+    ),
     "inactive": Notice(
         _l("Sign in to keep your profile"),
         _l(

@@ -37,7 +37,7 @@ NAVIGATION = {
     ],
     Role.STAFF: [
         ("staff.home", _l("My station")),
-        ("leads.mine", _l("Leads to watch")),
+        ("staff.watch", _l("Leads to watch")),
         ("figures.home", _l("Figures")),
         ("imports.upload", _l("Imports")),
         ("staff.enterprises", _l("Enterprises")),

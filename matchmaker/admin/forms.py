@@ -4,7 +4,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
+    BooleanField,
     EmailField,
+    Form,
     IntegerField,
     PasswordField,
     SelectField,
@@ -28,6 +30,9 @@ from ..forms import (
     region_choices,
     sector_choices,
     station_choices,
+    strip_text,
+    valid_or_none,
+    whole_or_none,
 )
 from ..labels import DEPUTY_LEVEL, choices
 from ..models import Enterprise, RegionLevel
@@ -93,6 +98,50 @@ class DeputyForm(PayloadMixin, FlaskForm):
         data = super().payload()
         data["affiliated_enterprise_id"] = data["affiliated_enterprise_id"] or None
         return data
+
+
+class DeputyEditForm(DeputyForm):
+    """A deputy's profile as an administrator changes it (the sign-in stays as it is)."""
+
+    email = None
+    password = None
+    submit = SubmitField(_l("Save"))
+
+    fields_out = "name level station_id sector_ids affiliation affiliated_enterprise_id phone"
+
+
+class AccountForm(PayloadMixin, FlaskForm):
+    """An account's name and whether it may sign in; a staff account's station too."""
+
+    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=50)])
+    active = BooleanField(_l("May sign in"))
+    station_id = int_select(_l("Station"))
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, staff: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if staff:
+            self.station_id.choices = station_choices()
+        else:
+            del self.station_id
+        self.fields_out = "display_name active" + (" station_id" if staff else "")
+
+
+class SearchForm(Form):
+    """A long admin list's search and filter, read from the query string (a value that
+    does not validate is ignored)."""
+
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=50)], filters=[strip_text])
+    station = SelectField(_l("Station"), coerce=whole_or_none, validators=[Optional()])
+
+    def __init__(self, formdata):
+        super().__init__(formdata)
+        self.station.choices = [SelectChoice("", _l("All stations")), *station_choices()]
+
+    def wanted(self) -> tuple[str, int | None]:
+        """The search text and the station, each None when blank or not valid."""
+        self.validate()
+        return valid_or_none(self.q) or "", valid_or_none(self.station)
 
 
 def _days(label):

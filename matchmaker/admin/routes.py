@@ -7,11 +7,23 @@ from sqlalchemy import func, or_, select
 
 from ..auth.codes import issue_code_page
 from ..extensions import db
-from ..forms import ButtonForm
+from ..forms import ButtonForm, local_region_choices, sector_choices
 from ..identifiers import display_phone
-from ..models import Deputy, Enterprise, Graduate, Role, Sector, Station, TalentNeed, User
-from ..services import accounts, catalogue, vetting
+from ..models import (
+    Deputy,
+    Enterprise,
+    Graduate,
+    Region,
+    Role,
+    Sector,
+    Station,
+    TalentNeed,
+    User,
+)
+from ..services import accounts, catalogue, registers
+from ..services.catalogue import regions_within
 from ..services.deputies import deputy_rows
+from ..staff.forms import RegisterFilterForm
 from ..web import (
     back_to,
     commit_or_flash,
@@ -21,7 +33,15 @@ from ..web import (
     toggle_verification,
     verification_page,
 )
-from .forms import DeputyForm, SectorForm, StaffForm, StationForm
+from .forms import (
+    AccountForm,
+    DeputyEditForm,
+    DeputyForm,
+    SearchForm,
+    SectorForm,
+    StaffForm,
+    StationForm,
+)
 
 bp = Blueprint("admin", __name__)
 restrict_to(bp, Role.ADMIN)
@@ -58,12 +78,12 @@ def users():
         query = query.where(User.role == Role(role))
     term = request.args.get("q", "").strip()[:100]
     if term:
-        like = f"%{term.lower()}%"
+        digits = term.replace(" ", "").replace("-", "")
         query = query.where(
             or_(
-                User.email.like(like),
-                User.display_name.like(f"%{term}%"),
-                User.phone.like(f"%{term.replace(' ', '').replace('-', '')}%"),
+                User.email.contains(term.lower(), autoescape=True),
+                User.display_name.contains(term, autoescape=True),
+                User.phone.contains(digits, autoescape=True),
             )
         )
     page = paginate(query, PAGE_SIZE)
@@ -181,16 +201,20 @@ def edit_sector(sector_id: int | None):
 
 @bp.route("/enterprises")
 def enterprises():
-    """All enterprises, unverified first, with the verification switch."""
-    query = (
-        select(Enterprise).options(*vetting.FIRM_ROWS).order_by(Enterprise.verified, Enterprise.id)
-    )
-    page = paginate(query, PAGE_SIZE)
+    """All enterprises, unverified first, with the verification switch; searched by
+    name or credit code, filtered by sector, place and verification."""
+    filters = RegisterFilterForm(request.args, "enterprises", sector_choices(),
+                                 local_region_choices())  # fmt: skip
+    wanted = filters.wanted(lambda place: regions_within(db.session.get(Region, place)))
+    page = paginate(registers.enterprises(None, wanted), PAGE_SIZE)
     return render_template(
         "shared/enterprises.html",
         page=page,
         button=ButtonForm(),
         verify_endpoint="admin.verify_enterprise",
+        filters=filters,
+        filtered=wanted != registers.RegisterFilter(),
+        args={k: v for k, v in request.args.items() if k != "page" and k in filters},
     )
 
 
@@ -211,9 +235,82 @@ def verification():
 
 @bp.route("/deputies")
 def deputies():
-    """All deputies with station, level and sectors, paged by the database."""
-    page = paginate(deputy_rows(select(Deputy)), PAGE_SIZE)
-    return render_template("shared/deputies.html", deputies=page.items, total=page.total, page=page)
+    """All deputies with station, level and sectors, searched by name or post and
+    filtered by station, paged by the database."""
+    filters = SearchForm(request.args)
+    term, station_id = filters.wanted()
+    query = select(Deputy)
+    if term:
+        query = query.where(
+            or_(
+                Deputy.name.contains(term, autoescape=True),
+                Deputy.affiliation.contains(term, autoescape=True),
+            )
+        )
+    if station_id is not None:
+        query = query.where(Deputy.station_id == station_id)
+    page = paginate(deputy_rows(query), PAGE_SIZE)
+    return render_template(
+        "shared/deputies.html",
+        deputies=page.items,
+        total=page.total,
+        page=page,
+        filters=filters,
+        filtered=bool(term) or station_id is not None,
+        args={k: v for k, v in request.args.items() if k != "page" and k in filters},
+    )
+
+
+@bp.route("/deputies/<int:deputy_id>/edit", methods=["GET", "POST"])
+def edit_deputy(deputy_id: int):
+    """Change a deputy's station, sectors, declared interest, post, level or phone."""
+    deputy = db.get_or_404(Deputy, deputy_id)
+    form = DeputyEditForm(obj=deputy)
+    if not form.is_submitted():
+        form.sector_ids.data = [s.id for s in deputy.sectors]
+        form.affiliated_enterprise_id.data = deputy.affiliated_enterprise_id or 0
+        form.level.data = deputy.level.value
+    if form.validate_on_submit():
+        done = save_or_show(
+            form,
+            lambda: accounts.update_deputy(current_user, deputy, **form.payload()),
+            _("Deputy saved."),
+        )
+        if done is not None:
+            return redirect(url_for("admin.deputies"))
+    return render_template(
+        "form_page.html",
+        form=form,
+        heading=_("Edit deputy %(name)s", name=deputy.name),
+        cancel_url=url_for("admin.deputies"),
+    )
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+def edit_user(user_id: int):
+    """Change an account's name and whether it may sign in (a staff account's station
+    too; a deputy's profile has a page of its own)."""
+    user = db.get_or_404(User, user_id)
+    form = AccountForm(obj=user, staff=user.role is Role.STAFF)
+    if form.validate_on_submit():
+        done = save_or_show(
+            form,
+            lambda: accounts.update_account(current_user, user, **form.payload()),
+            _("Account %(email)s updated.", email=user.email or display_phone(user.phone)),
+        )
+        if done is not None:
+            return redirect(url_for("admin.users", role=user.role.value))
+    intro = None
+    if user.role is Role.DEPUTY and user.deputy is not None:
+        intro = _("Station, sectors and declared interest are on the deputy's own page.")
+    return render_template(
+        "admin/edit_user.html",
+        form=form,
+        user=user,
+        intro=intro,
+        heading=_("Edit account %(email)s", email=user.email or display_phone(user.phone)),
+        cancel_url=url_for("admin.users"),
+    )
 
 
 @bp.route("/reset-code", methods=["GET", "POST"])

@@ -12,6 +12,7 @@ from ..forms import (
     PhoneField,
     phone_valid,
     strip_text,
+    valid_or_none,
     whole_or_none,
 )
 from ..services.leads import QueueFilter
@@ -66,16 +67,12 @@ class QueueFilterForm(Form):
     def wanted(self) -> QueueFilter:
         """The filter these values ask for, leaving out any that did not validate."""
         self.validate()
-
-        def good(field):
-            return None if field.errors or field.data in ("", None) else field.data
-
         return QueueFilter(
-            kind=good(self.kind),
-            sector_id=good(self.sector),
-            colour=good(self.colour),
-            text=good(self.q) or "",
-            need_id=good(self.need),
-            project_id=good(self.project),
-            order=good(self.order) or "score",
+            kind=valid_or_none(self.kind),
+            sector_id=valid_or_none(self.sector),
+            colour=valid_or_none(self.colour),
+            text=valid_or_none(self.q) or "",
+            need_id=valid_or_none(self.need),
+            project_id=valid_or_none(self.project),
+            order=valid_or_none(self.order) or "score",
         )

@@ -25,6 +25,7 @@ from ..forms import (
     phone_valid,
     sector_choices,
     strip_text,
+    valid_or_none,
     whole_or_none,
 )
 from ..labels import DEGREE, choices
@@ -100,12 +101,8 @@ class PositionFilterForm(Form):
     def values(self) -> dict:
         """``postings.open_needs``' arguments, leaving out what did not validate."""
         self.validate()
-
-        def good(field):
-            return None if field.errors or field.data in ("", None) else field.data
-
         return {
-            "text": good(self.q) or "",
-            "sector_id": good(self.sector),
-            "region_id": good(self.region),
+            "text": valid_or_none(self.q) or "",
+            "sector_id": valid_or_none(self.sector),
+            "region_id": valid_or_none(self.region),
         }

@@ -20,6 +20,7 @@ from ..models import ConsentMethod, ConsentParty, Lead, LeadKind, Notification, 
 from ..services import disclosure, rebuild, vetting
 from ..services import introductions as intro
 from ..services import leads as lead_queries
+from ..staff.routes import hand_over_form
 from ..web import back_to, commit_or_flash, paginate, restrict_to
 from . import forms
 from .timeline import timeline
@@ -193,6 +194,7 @@ def show(lead_id: int):
         button=ButtonForm(),
         conflicted=current_user.role is Role.DEPUTY
         and lead_queries.conflicted(current_user.deputy, lead),
+        hand_over=hand_over_form(lead) if current_user.role is Role.STAFF else None,
     )
 
 

@@ -48,6 +48,7 @@ SENTENCES = {
     "no_deal": _l("%(who)s recorded that it did not work out."),
     "close": _l("%(who)s closed out the lead (销号)."),
     "outcome_confirmed": _l("%(who)s confirmed the recorded outcome."),
+    "hand_over": _l("%(who)s handed the lead from Deputy %(from_deputy)s to Deputy %(to_deputy)s."),
     "erase": _l("A side deleted their account, so the lead was closed."),
     "moved": _l("%(who)s moved the lead from %(from)s to %(to)s."),
 }

@@ -3,11 +3,11 @@
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from ..extensions import db
 from ..identifiers import IdentifierError, check_email, check_mobile
-from ..models import Deputy, DeputyLevel, Enterprise, Role, Station, User
+from ..models import Deputy, DeputyLevel, Enterprise, Lead, LeadStatus, Role, Station, User
 from ..passwords import (
     decoy_hash,
     hash_password,
@@ -189,6 +189,17 @@ def create_admin(email: str, password: str, display_name: str) -> User:
     return _new_user(email, password, Role.ADMIN, display_name)
 
 
+def _station_and_firm(station_id: int, enterprise_id: int | None):
+    """A deputy's station and declared enterprise (None: none), or a refusal."""
+    station = get_or_refuse(Station, station_id, "station_unknown", "station_id")
+    enterprise = None
+    if enterprise_id:
+        enterprise = get_or_refuse(
+            Enterprise, enterprise_id, "enterprise_unknown", "affiliated_enterprise_id"
+        )
+    return station, enterprise
+
+
 def create_deputy(
     *,
     email: str,
@@ -202,12 +213,7 @@ def create_deputy(
     phone: str | None = None,
 ) -> Deputy:
     """A deputy's account and profile, in one step."""
-    station = get_or_refuse(Station, station_id, "station_unknown", "station_id")
-    enterprise = None
-    if affiliated_enterprise_id:
-        enterprise = get_or_refuse(
-            Enterprise, affiliated_enterprise_id, "enterprise_unknown", "affiliated_enterprise_id"
-        )
+    station, enterprise = _station_and_firm(station_id, affiliated_enterprise_id)
     sectors = sectors_by_ids(sector_ids)
     user = _new_user(email, password, Role.DEPUTY, name)
     deputy = Deputy(
@@ -258,3 +264,92 @@ def set_active(actor: User, user: User, active: bool) -> User:
     user.active = active
     audit.record(actor, "account_activated" if active else "account_deactivated", f"user:{user.id}")
     return user
+
+
+def update_account(
+    actor: User, user: User, *, display_name: str, active: bool, station_id: int | None = None
+) -> User:
+    """An administrator changes an account's name, whether it may sign in, and for station
+    staff their station; audited with what changed (a deputy's profile: ``update_deputy``)."""
+    if actor.id == user.id and not active:
+        raise DomainError("own_account", field="active")
+    before = _account_facts(user)
+    user.display_name = display_name.strip()
+    if user.role is Role.STAFF:
+        user.station = get_or_refuse(Station, station_id, "station_unknown", "station_id")
+    if user.active != active:
+        set_active(actor, user, active)
+    if user.role is Role.DEPUTY and user.deputy is not None:
+        user.deputy.name = user.display_name
+    after = _account_facts(user)
+    _audit_changes(actor, "account_updated", f"user:{user.id}", before, after)
+    db.session.flush()
+    return user
+
+
+def _account_facts(user: User) -> dict:
+    station = user.station
+    return {"display_name": user.display_name, "active": user.active,
+            "station_id": station.id if station is not None else None}  # fmt: skip
+
+
+def update_deputy(
+    actor: User,
+    deputy: Deputy,
+    *,
+    name: str,
+    level: str,
+    station_id: int,
+    sector_ids: list[int],
+    affiliation: str = "",
+    affiliated_enterprise_id: int | None = None,
+    phone: str | None = None,
+) -> Deputy:
+    """An administrator changes a deputy's profile: station, sectors, declared interest
+    (the enterprise they work for or own) …; audited with what changed. A deputy with
+    open leads stays at their station until the station's staff hand the leads over."""
+    station, enterprise = _station_and_firm(station_id, affiliated_enterprise_id)
+    if station.id != deputy.station_id:
+        open_leads = _open_leads_of(deputy)
+        if open_leads:
+            raise DomainError("deputy_has_open_leads", field="station_id", count=open_leads)
+    before = _deputy_facts(deputy)
+    phone_changed = (phone or None) != deputy.phone
+    deputy.name = name.strip()
+    deputy.user.display_name = deputy.name
+    deputy.level = DeputyLevel(level)
+    deputy.station = station
+    deputy.sectors = sectors_by_ids(sector_ids)
+    deputy.affiliation = (affiliation or "").strip()
+    deputy.affiliated_enterprise = enterprise
+    deputy.phone = phone or None
+    after = _deputy_facts(deputy) | {"phone_changed": phone_changed}
+    _audit_changes(actor, "deputy_updated", f"deputy:{deputy.id}", before, after)
+    db.session.flush()
+    return deputy
+
+
+def _open_leads_of(deputy: Deputy) -> int:
+    settled = (LeadStatus.CLOSED, LeadStatus.DISMISSED)
+    return db.session.scalar(
+        select(func.count(Lead.id)).where(Lead.deputy_id == deputy.id, Lead.status.not_in(settled))
+    )
+
+
+def _deputy_facts(deputy: Deputy) -> dict:
+    """What an audit entry keeps of a deputy's profile (not the phone: a personal contact)."""
+    firm = deputy.affiliated_enterprise
+    return {
+        "name": deputy.name,
+        "level": deputy.level.value,
+        "station_id": deputy.station.id,
+        "sector_ids": sorted(s.id for s in deputy.sectors),
+        "affiliation": deputy.affiliation,
+        "affiliated_enterprise_id": firm.id if firm is not None else None,
+    }
+
+
+def _audit_changes(actor: User, action: str, subject: str, before: dict, after: dict) -> None:
+    """One audit event naming each changed field with its old and new value."""
+    changed = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+    audit.record(actor, action, subject, changed=changed)

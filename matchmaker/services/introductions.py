@@ -656,6 +656,56 @@ def close_out(lead: Lead, actor: User, note: str) -> Lead:
     return lead
 
 
+# --- the station hands a lead to another deputy -------------------------------------------
+
+#: Statuses a lead may be handed over in: a deputy made the introduction, it is not closed.
+HANDED_OVER_FROM = frozenset(set(S) - {S.SUGGESTED, S.DISMISSED, S.CLOSED})
+
+
+def hand_over_refusal(lead: Lead, deputy: Deputy | None) -> str | None:
+    """Why ``deputy`` may not take over ``lead`` (a message code), or None: only a deputy
+    of the lead's station who follows its sector, has no declared interest in its firms,
+    has an active account and is not already responsible, on a lead past review and not
+    closed."""
+    if lead.status in (S.CLOSED, S.DISMISSED):
+        return "hand_over_closed"
+    if lead.status is S.SUGGESTED or lead.deputy_id is None:
+        return "hand_over_not_introduced"
+    if deputy is None or deputy.station_id != lead.station_id:
+        return "hand_over_other_station"
+    if deputy.id == lead.deputy_id:
+        return "hand_over_same_deputy"
+    if lead.sector_id not in {s.id for s in deputy.sectors}:
+        return "hand_over_other_sector"
+    if conflicted(deputy, lead):
+        return "hand_over_conflicted"
+    if not deputy.user.active:
+        return "hand_over_inactive"
+    return None
+
+
+def hand_over(lead: Lead, actor: User, deputy: Deputy | None, note: str = "") -> Lead:
+    """The station's staff give a lead to another deputy of the station, who is told; the
+    lead's history says who handed it from whom to whom."""
+    if actor.role is not Role.STAFF or actor.station_id != lead.station_id:
+        raise DomainError("not_your_lead")
+    refusal = hand_over_refusal(lead, deputy)
+    if refusal is not None:
+        raise DomainError(refusal, field="deputy")
+    previous = lead.deputy
+    _event(lead, actor, "hand_over", note, from_deputy=previous.name, to_deputy=deputy.name)
+    lead.deputy = deputy
+    _notify([deputy.user], "handed_over", lead)
+    _notify([previous.user], "handed_away", lead)
+    db.session.flush()
+    return lead
+
+
+def hand_over_candidates(lead: Lead, deputies: list[Deputy]) -> list[Deputy]:
+    """Those of ``deputies`` the lead may be handed to now."""
+    return [d for d in deputies if hand_over_refusal(lead, d) is None]
+
+
 def confirmation_column(lead: Lead, party: ConsentParty | None) -> str | None:
     """Where a side's confirmation of a closed lead's outcome is kept."""
     if party is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Select, and_, false, func, or_, select, union
+from sqlalchemy import Select, and_, case, false, func, or_, select, union
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
@@ -184,14 +184,49 @@ def capped_count(query: Select, cap: int = 500) -> int:
 def workload(deputy: Deputy) -> dict[str, int]:
     """A deputy's workbench: suggestions to review (and how many are overdue), own
     introductions waiting for the sides' answers, and those to follow up or close."""
-    own = select(Lead.id).where(Lead.deputy_id == deputy.id)
+    return workloads([deputy])[deputy.id]
+
+
+def workloads(deputies: list[Deputy]) -> dict[int, dict[str, int]]:
+    """``workload`` of each deputy (their sectors loaded), counted in one statement, so
+    a station's page costs the same whatever the number of its deputies or leads."""
+    if not deputies:
+        return {}
+    late = overdue(1)
+    columns = [
+        _capped(query).label(f"{name}_{deputy.id}")
+        for deputy in deputies
+        for name, query in work_lists(deputy, late).items()
+    ]
+    row = db.session.execute(select(*columns)).one()._mapping
     return {
-        "review": capped_count(suggestions_for(deputy)),
-        "declared": capped_count(suggestions_for(deputy, declared=True)),
-        "overdue": capped_count(suggestions_for(deputy, QueueFilter(colour="overdue"))),
-        "waiting": capped_count(own.where(Lead.status.in_(STATES["waiting"]))),
-        "follow_up": capped_count(own.where(Lead.status.in_(STATES["follow_up"]))),
+        deputy.id: {name: row[f"{name}_{deputy.id}"] for name in WORK_LISTS} for deputy in deputies
     }
+
+
+#: The lists of a deputy's workbench, in the order it shows them.
+WORK_LISTS = ("review", "overdue", "declared", "waiting", "follow_up")
+
+
+def work_lists(deputy: Deputy, late=None) -> dict[str, Select]:
+    """Each list the workbench counts, as the query a page of it shows (``late``: the
+    overdue condition, when the caller made it already)."""
+    own = select(Lead).where(Lead.deputy_id == deputy.id).options(*CARDS)
+    own = own.order_by(Lead.status_changed_at.desc(), Lead.id.desc())
+    late = overdue(1) if late is None else late
+    return {
+        "review": suggestions_for(deputy),
+        "overdue": suggestions_for(deputy).where(late),
+        "declared": suggestions_for(deputy, declared=True),
+        "waiting": own.where(Lead.status.in_(STATES["waiting"])),
+        "follow_up": own.where(Lead.status.in_(STATES["follow_up"])),
+    }
+
+
+def _capped(query: Select, cap: int = 500):
+    """SQL: the rows of ``query`` counted up to ``cap + 1``, as a scalar."""
+    counted = query.order_by(None).limit(cap + 1).subquery()
+    return select(func.count()).select_from(counted).scalar_subquery()
 
 
 def _places(path):
@@ -341,3 +376,78 @@ def age_mark(lead: Lead, at: datetime | None = None) -> str:
     if age > days:
         return "amber"
     return "green"
+
+
+# --- the station's watch list (督办) ------------------------------------------------------
+
+#: Leads nobody waits on any more: they take no colour.
+SETTLED = (LeadStatus.CLOSED, LeadStatus.DISMISSED)
+
+
+def _waiting_since():
+    """SQL: since when the lead waits for its next step: a suggestion since it was made,
+    a lead past review since its last change."""
+    return case(
+        (Lead.status == LeadStatus.SUGGESTED, Lead.created_at), else_=Lead.status_changed_at
+    )
+
+
+def stalled(times: int, at: datetime | None = None):
+    """SQL: an unsettled lead waiting longer than ``times`` its station's review deadline
+    for its next step, as ``watch_mark`` says for one lead."""
+    deadline = (
+        select(Station.review_deadline_days)
+        .where(Station.id == Lead.station_id)
+        .correlate_except(Station)
+    ).scalar_subquery()
+    age = (at or datetime.now(UTC)).timestamp() - epoch_seconds(_waiting_since())
+    return and_(Lead.status.not_in(SETTLED), age > times * func.coalesce(deadline, 7) * DAY)
+
+
+#: The watch list's colours (三色督办) as SQL, as ``watch_mark`` tells them for one lead.
+WATCH_COLOURS = {
+    "green": lambda: and_(Lead.status.not_in(SETTLED), ~stalled(1)),
+    "amber": lambda: and_(stalled(1), ~stalled(2)),
+    "red": lambda: stalled(2),
+}
+#: The watch list's status groups: red suggestions, then a deputy's own leads by state.
+WATCH_GROUPS = {"suggested": (LeadStatus.SUGGESTED,), **STATES}
+
+
+def watch_mark(lead: Lead, at: datetime | None = None) -> str | None:
+    """``green``, ``amber`` or ``red`` by how long the lead waits for its next step against
+    its station's review deadline (once, twice); None for a closed or dismissed lead."""
+    if lead.status in SETTLED:
+        return None
+    since = lead.created_at if lead.status is LeadStatus.SUGGESTED else lead.status_changed_at
+    days = (lead.station.review_deadline_days if lead.station else 7) or 7
+    age = ((at or datetime.now(UTC)) - since).total_seconds() / 86400
+    return "red" if age > 2 * days else "amber" if age > days else "green"
+
+
+def waiting_days(lead: Lead, at: datetime | None = None) -> int:
+    """Whole days the lead waits for its next step (as ``watch_mark`` measures it)."""
+    since = lead.created_at if lead.status is LeadStatus.SUGGESTED else lead.status_changed_at
+    return max(0, ((at or datetime.now(UTC)) - since).days)
+
+
+@dataclass(frozen=True)
+class WatchFilter:
+    """What staff narrow the watch list to (every field optional)."""
+
+    group: str | None = None  # a key of WATCH_GROUPS
+    colour: str | None = None  # a key of WATCH_COLOURS
+    deputy_id: int | None = None
+
+
+def watched_by(user: User, wanted: WatchFilter | None = None) -> Select:
+    """``followed_by`` a station's staff, narrowed in SQL, with what each row shows."""
+    wanted = wanted or WatchFilter()
+    query = followed_by(user)
+    if wanted.group in WATCH_GROUPS:
+        query = query.where(Lead.status.in_(WATCH_GROUPS[wanted.group]))
+    if wanted.colour in WATCH_COLOURS:
+        query = query.where(WATCH_COLOURS[wanted.colour]())
+    if wanted.deputy_id is not None:
+        query = query.where(Lead.deputy_id == wanted.deputy_id)
+    return query.options(*CARDS, joinedload(Lead.deputy))

@@ -62,6 +62,8 @@ ELSEWHERE = {
     ("imports.columns", ()): "offered after an upload: test_hostile_column_choices_*",
     ("auth.reset_password", ()): "reached from an e-mailed link: test_password_reset.py",
     ("auth.accept_terms", ()): "offered only while newer terms wait: test_terms.py",
+    ("staff.hand_over", ()): "offered when another deputy may take the lead, which the world"
+    " has none of: test_staff_watch::test_hostile_hand_over_input",
 }
 #: Pages that need a password to do harm: left with a wrong one, so the sweep stays safe.
 WRONG_PASSWORD_ON = {"graduate.delete_account"}
@@ -372,6 +374,8 @@ def _ids(rule, values, world) -> list[dict]:
         "posting_id": [postings[values["kind"]].id] if values.get("kind") in postings else [],
         "lead_id": [lead.id for lead in world.leads],
         "station_id": [world.station.id],
+        "deputy_id": [world.users["deputy"].deputy.id],
+        "user_id": [world.users["admin"].id],  # the sweep may not lock anyone else out
         "region_id": [world.station.region.parent_id],
         "code": ["zh"],
     }

@@ -53,6 +53,14 @@ def _home_county(world, values):
     return [({"region_id": world.station.region.parent_id}, ("staff",))]
 
 
+def _station_lead(world, values):
+    return [({"lead_id": world.talent.id}, ())]
+
+
+def _home_deputy(world, values):
+    return [({"deputy_id": world.users["deputy"].deputy.id}, ())]
+
+
 def _firm(world, values):
     return [({"enterprise_id": world.users["firm"].enterprise.id}, ())]
 
@@ -71,11 +79,15 @@ CASES = {
     "figures.region": Case(_home_county, ("admin",)),
     "figures.region_export": Case(_home_county, ("admin",)),
     "staff.verify_enterprise": Case(_firm, ("staff",)),
+    "staff.deputy_leads": Case(_home_deputy, ("staff",)),
+    "staff.hand_over": Case(_station_lead, ("staff",)),
 }
 #: Objects every user of the route may reach by design; an unknown id is still 404.
 UNTENANTED = {
     "admin.verify_enterprise": "administrators verify every enterprise",
     "admin.toggle_active": "administrators manage every account",
+    "admin.edit_user": "administrators manage every account",
+    "admin.edit_deputy": "administrators manage every deputy",
     "admin.edit_station": "administrators manage every station",
     "admin.edit_sector": "sectors are shared by everyone",
     "public.poster": "a station's poster is public",
