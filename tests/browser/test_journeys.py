@@ -79,7 +79,7 @@ def test_talent_journey(browser, live_server, make_user, reference):
     grad.fill("textarea[name=skills]", "月季栽培, 嫁接育苗, 病虫害防治")
     grad.fill("input[name=phone]", "13937415678")
     grad.click("form.form button[type=submit]")
-    grad.wait_for_selector("h1:has-text('我的资料')")
+    grad.wait_for_selector("h1:has-text('我的主页')")
 
     lead = db.session.scalar(select(Lead).where(Lead.status == LeadStatus.SUGGESTED))
     assert lead is not None

@@ -21,7 +21,7 @@ def test_graduate_signs_in_through_the_login_page(page, live_server, make_user):
     user = make_user(Role.GRADUATE)
     _sign_in(page, live_server, user.email)
     page.wait_for_url(live_server + "/graduate/")
-    assert page.locator("h1").inner_text() == "我的资料"
+    assert page.locator("h1").inner_text() == "我的主页"
     assert "园艺" in page.content()
 
 
