@@ -129,6 +129,18 @@ def sign_in_each_account_once(environment, **kwargs) -> None:
             )
             if done.status_code != 302:
                 raise RuntimeError(f"{account}@demo.example cannot sign in: {done.status_code}")
+            # accounts older than the privacy policy and user agreement accept them once,
+            # as a person would at their next sign-in
+            terms = browser.get(f"{environment.host}/auth/terms/accept", timeout=60)
+            if terms.status_code == 200 and "accept_terms" in terms.text:
+                accepted = browser.post(
+                    f"{environment.host}/auth/terms/accept",
+                    data={"csrf_token": csrf_token(terms.text), "accept_terms": "y"},
+                    allow_redirects=False,
+                    timeout=60,
+                )
+                if accepted.status_code != 302:
+                    raise RuntimeError(f"{account}@demo.example cannot accept the terms")
 
 
 def changed(text: str, n: int) -> str:
