@@ -42,27 +42,25 @@ def find_user(text: str) -> User | None:
 
 
 def _email_of(email: str | None) -> str | None:
-    if not email or not email.strip():
-        return None
-    try:
-        normalised = check_email(email)
-    except IdentifierError as error:
-        raise DomainError(error.code, field="email") from None
-    if db.session.scalar(select(User.id).where(User.email == normalised)) is not None:
-        raise DomainError("email_taken", field="email")
-    return normalised
+    """An e-mail address no account uses yet, normalised; None when blank."""
+    return _unused(email, check_email, User.email, "email", "email_taken")
 
 
 def _phone_of(phone: str | None) -> str | None:
     """A mobile number no account signs in with yet, in E.164 form; None when blank."""
-    if not phone or not phone.strip():
+    return _unused(phone, check_mobile, User.phone, "phone", "phone_taken")
+
+
+def _unused(value: str | None, check, column, field: str, taken: str) -> str | None:
+    """``value`` normalised by ``check`` and free in ``column``; None when blank."""
+    if not value or not value.strip():
         return None
     try:
-        normalised = check_mobile(phone)
+        normalised = check(value)
     except IdentifierError as error:
-        raise DomainError(error.code, field="phone") from None
-    if db.session.scalar(select(User.id).where(User.phone == normalised)) is not None:
-        raise DomainError("phone_taken", field="phone")
+        raise DomainError(error.code, field=field) from None
+    if db.session.scalar(select(User.id).where(column == normalised)) is not None:
+        raise DomainError(taken, field=field)
     return normalised
 
 
