@@ -767,6 +767,44 @@ class Consent(db.Model):
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
 
 
+class ProfileClaim(db.Model):
+    """An invitation for a person or firm a station registered (by import or by hand) to
+    take over their profile with an account of their own.
+
+    The one-time claim code is kept only as its SHA-256 (about 59 random bits: found by
+    it, never readable from it). It works once, until ``expires_at``, and five claims
+    with the wrong mobile number (or e-mail, or credit code) void it; a newer invitation
+    for the same profile voids the older ones.
+    """
+
+    __tablename__ = "profile_claim"
+    __table_args__ = (
+        CheckConstraint(
+            "(graduate_id IS NULL) <> (enterprise_id IS NULL)", name="claims_one_profile"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    graduate_id: Mapped[int | None] = mapped_column(
+        ForeignKey("graduate.id", ondelete="CASCADE"), index=True
+    )
+    enterprise_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enterprise.id", ondelete="CASCADE"), index=True
+    )
+    code_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    issued_at: Mapped[datetime] = created_column()
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    graduate: Mapped[Graduate | None] = relationship()
+    enterprise: Mapped[Enterprise | None] = relationship()
+    issued_by: Mapped[User] = relationship(foreign_keys=[issued_by_id])
+
+
 class ImportRecord(db.Model):
     """One applied import: who, when, which file (by hash), and what it did."""
 
