@@ -13,7 +13,7 @@ from wtforms import (
     widgets,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import NumberRange, Optional, ValidationError
+from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from .extensions import db
 from .identifiers import (
@@ -163,3 +163,16 @@ def int_select(label, **kwargs) -> SelectField:
 def valid_or_none(field):
     """A filter field's value, or None when it is blank or did not validate."""
     return None if field.errors or field.data in ("", None) else field.data
+
+
+def claim_code_field(description=_l(
+    "Only if the station registered you before and gave you a claim code (such as"
+    " ABCD-EFGH-JKMN): the profile it keeps becomes yours."
+)) -> StringField:  # fmt: skip
+    """Where a person types the station's one-time claim code (optional or required)."""
+    return StringField(
+        _l("Claim code from the station"),
+        description=description,
+        validators=[Optional(), Length(max=64)],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters"},
+    )

@@ -42,6 +42,20 @@ MESSAGES = {
         "This account and code do not match, or the code has expired or been used up."
         " Check them, or ask the station for a new code."
     ),
+    "claim_code_wrong": _l(
+        "This claim code and these details do not match, or the code has expired or been used."
+        " Check them against the invitation, or ask the station for a new one."
+    ),
+    "claim_code_needed": _l(
+        "The station has registered you (or your enterprise) with this detail already. Enter the"
+        " claim code from the station's invitation and that profile becomes yours; without a"
+        " code, ask the station for one."
+    ),
+    "claim_wrong_account": _l(
+        "This claim code is for another kind of account (a graduate's or an enterprise's)."
+    ),
+    "profile_has_account": _l("This profile has an account already: nothing to claim."),
+    "profile_not_in_care": _l("Only the station of this person's or firm's area can invite them."),
     "terms_not_accepted": _l(
         "Please read and accept the privacy policy and the user agreement to go on."
     ),

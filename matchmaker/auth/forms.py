@@ -6,7 +6,7 @@ from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
-from ..forms import PhoneField, email_valid, mobile_valid
+from ..forms import PhoneField, claim_code_field, email_valid, mobile_valid
 from ..messages import MESSAGES, describe
 from ..models import Role
 
@@ -83,6 +83,7 @@ class RegisterForm(FlaskForm):
         validators=[Optional(), Length(max=254), email_valid],
     )
     password, confirm = new_password_fields()
+    claim_code = claim_code_field()
     accept_terms = BooleanField(
         _l("I have read and accept the privacy policy and the user agreement"),
         validators=[DataRequired(MESSAGES["terms_not_accepted"])],
@@ -107,7 +108,44 @@ class RegisterForm(FlaskForm):
             password=self.password.data,
             role=role,
             display_name=self.display_name.data,
+            claim_code=self.claim_code.data or None,
         )
+
+
+class ClaimForm(FlaskForm):
+    """Claim a profile the station registered: the code, what the station has on file,
+    and (with no account yet) how to sign in from now on."""
+
+    claim_code = StringField(
+        _l("Claim code"),
+        description=_l("On the invitation from the station, such as ABCD-EFGH-JKMN."),
+        validators=[DataRequired(), Length(max=64)],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters"},
+    )
+    on_file = StringField(
+        _l("Mobile number the station has for you"),
+        description=_l(
+            "Or the e-mail address it has; a firm may give its unified social credit code."
+        ),
+        validators=[DataRequired(), Length(max=254)],
+        render_kw={"autocomplete": "tel"},
+    )
+    email = EmailField(
+        _l("E-mail"),
+        description=_l("Optional: to set a new password yourself if you forget it."),
+        validators=[Optional(), Length(max=254), email_valid],
+    )
+    password, confirm = new_password_fields()
+    accept_terms = BooleanField(
+        _l("I have read and accept the privacy policy and the user agreement"),
+        validators=[DataRequired(MESSAGES["terms_not_accepted"])],
+    )
+    submit = SubmitField(_l("Claim my profile"))
+
+    def for_signed_in(self) -> None:
+        """Someone signed in (with no profile yet) gives only the code and the detail."""
+        for name in ("email", "password", "confirm", "accept_terms"):
+            delattr(self, name)
 
 
 class PasswordForm(FlaskForm):

@@ -11,12 +11,13 @@ from .. import queue, terms
 from ..extensions import db, limiter
 from ..messages import describe
 from ..models import Station
-from ..services import accounts, resets
+from ..services import accounts, claims, resets
 from ..services.errors import DomainError
 from ..web import MAX_ROW_ID, is_safe_next, save_or_show, whole_number
 from . import session as auth_session
 from .forms import (
     AcceptTermsForm,
+    ClaimForm,
     CodeResetForm,
     ForgotForm,
     LoginForm,
@@ -103,9 +104,11 @@ def register():
             **form.payload(terms.current_version()),
             "station_id": station.id if station else None,
         }
-        user = save_or_show(form, lambda: accounts.register(**payload))
+        user = save_or_show(form, lambda: claims.sign_up(**payload))
         if user is not None:
             _start_session(user)
+            if user.graduate or user.enterprise:  # signed up with the station's claim code
+                return _claimed(user)
             flash(_("Welcome! Please complete your profile."), "success")
             if form.is_investor:  # an investor goes on to say what it would invest in
                 return redirect(url_for("enterprise.new_posting", kind="interests"))
@@ -219,6 +222,66 @@ def _password_set():
     _fresh_session()
     flash(_("Your new password is set; sign in with it. Every other session has ended."), "success")
     return redirect(url_for("auth.login"))
+
+
+# --- a profile the station registered, taken over ----------------------------------------
+
+
+@bp.route("/claim", methods=["GET", "POST"])
+@limiter.limit("10 per 10 minutes", methods=["POST"], deduct_when=_failed)
+def claim():
+    """Take over the profile a station registered, with the code on its invitation (the
+    invitation's QR code opens this page with the code filled in) and the mobile number,
+    e-mail address or credit code the station has on file. Without an account, this
+    makes one; signed in as a graduate or firm with no profile yet, it links that one."""
+    signed_in = current_user.is_authenticated
+    if signed_in and (current_user.graduate or current_user.enterprise or not _may_claim()):
+        flash(_("Your account has its profile already; a claim code is for a new one."), "info")
+        return redirect(url_for("public.home"))
+    form = ClaimForm()
+    if signed_in:
+        form.for_signed_in()
+    if not form.is_submitted():
+        form.claim_code.data = (request.args.get("code") or "")[:64]
+    if form.validate_on_submit():
+        code, on_file = form.claim_code.data, form.on_file.data
+        if signed_in:
+            user = current_user._get_current_object()
+            done = save_or_show(form, lambda: claims.claim(code, [on_file], user))
+        else:
+            done = save_or_show(
+                form,
+                lambda: claims.claim_with_new_account(
+                    code, on_file, password=form.password.data, email=form.email.data or None,
+                    terms_version=terms.current_version() if form.accept_terms.data else None,
+                )[0],
+            )  # fmt: skip
+            user = done
+        if done is not None:
+            if not signed_in:
+                _start_session(user)
+            return _claimed(user)
+    return render_template("auth/claim.html", form=form, signed_in=signed_in)
+
+
+def _may_claim() -> bool:
+    return current_user.role.value in ("graduate", "enterprise")
+
+
+def _claimed(user):
+    """After a claim: what the account holds now, and the answers recorded for it."""
+    recorded = claims.recorded_for(user)
+    flash(_("The profile the station registered is now yours."), "success")
+    if recorded:
+        flash(
+            _(
+                "A deputy recorded %(count)d answer(s) you gave in person or by phone. Each is"
+                " shown on its introduction, where you can withdraw it.",
+                count=recorded,
+            ),
+            "info",
+        )
+    return redirect(url_for("public.home"))
 
 
 # --- the privacy policy and the user agreement -------------------------------------------

@@ -18,6 +18,7 @@ from ..forms import (
     PayloadMixin,
     PhoneField,
     area_choices,
+    claim_code_field,
     credit_code_valid,
     email_valid,
     int_select,
@@ -44,12 +45,22 @@ class EnterpriseForm(PayloadMixin, FlaskForm):
     contact_person = StringField(_l("Contact person"), validators=[Length(max=50)])
     phone = PhoneField(_l("Contact phone"), validators=[Optional(), Length(max=30), phone_valid])
     email = EmailField(_l("Contact e-mail"), validators=[Optional(), Length(max=254), email_valid])
+    claim_code = claim_code_field(
+        _l(
+            "Only if the station registered your enterprise before and gave you a claim code"
+            " (such as ABCD-EFGH-JKMN): the record it keeps becomes yours."
+        )
+    )  # a new firm record only
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.sector_id.choices = sector_choices()
         self.region_id.choices = local_region_choices()
+
+    def payload(self) -> dict:
+        data = super().payload()
+        return data | ({"claim_code": self.claim_code.data} if "claim_code" in self else {})
 
 
 def _title():

@@ -110,6 +110,8 @@ def profile():
     """Create or edit the firm record; the credit code is checked (GB 32100)."""
     firm = current_user.enterprise
     form = EnterpriseForm(obj=firm)
+    if firm is not None:
+        del form.claim_code  # only a new firm record may be one the station holds
     if firm is None and not form.is_submitted():
         form.contact_person.data = current_user.display_name  # what registration gave
         form.email.data = current_user.email

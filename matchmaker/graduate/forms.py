@@ -20,6 +20,7 @@ from ..forms import (
     PhoneField,
     any_region_choices,
     area_choices,
+    claim_code_field,
     email_valid,
     none_option,
     phone_valid,
@@ -56,6 +57,7 @@ class GraduateProfileForm(FlaskForm):
     wanted_sector_ids = MultiCheckboxField(_l("Sectors I want to work in"), coerce=int)
     wanted_region_ids = MultiCheckboxField(_l("Where I want to work"), coerce=int)
     open_to_matching = BooleanField(_l("Open to matching"), default=True)
+    claim_code = claim_code_field()  # a new profile only
     submit = SubmitField(_l("Save profile"))
 
     def __init__(self, *args, **kwargs):
@@ -80,7 +82,7 @@ class GraduateProfileForm(FlaskForm):
             wanted_sector_ids=self.wanted_sector_ids.data,
             wanted_region_ids=self.wanted_region_ids.data,
             open_to_matching=self.open_to_matching.data,
-        )
+        ) | ({"claim_code": self.claim_code.data} if "claim_code" in self else {})
 
 
 class EraseForm(FlaskForm):

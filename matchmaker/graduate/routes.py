@@ -89,6 +89,8 @@ def profile():
     """Create or edit the profile."""
     graduate = current_user.graduate
     form = GraduateProfileForm(obj=graduate)
+    if graduate is not None:
+        del form.claim_code  # only a new profile may be one the station holds
     if graduate is None and not form.is_submitted():
         form.phone.data = current_user.phone  # the sign-in number, to start from
     if graduate is not None and not form.is_submitted():

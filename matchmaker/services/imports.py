@@ -86,7 +86,8 @@ class Preview:
     filename: str
     sha256: str
     rows: list[dict] = field(default_factory=list)  # parsed values, one per data row
-    actions: list[str] = field(default_factory=list)  # create / update / unchanged
+    # create / update / unchanged / kept (a person's or firm's own account's profile)
+    actions: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     header: list[str] = field(default_factory=list)  # the file's column names
 
@@ -461,6 +462,11 @@ def _existing(kind: str, values: dict):
     return db.session.scalar(query)
 
 
+#: Rows of these kinds may match a profile its person or firm keeps with an account.
+OWNED_KINDS = ("enterprises", "graduates")
+WRITTEN = ("create", "update")
+
+
 def _fields(kind: str, values: dict) -> dict:
     """The model attributes a row sets (relations included)."""
     if kind == "deputies":
@@ -479,6 +485,8 @@ def _action(kind: str, values: dict) -> str:
     existing = _existing(kind, values)
     if existing is None:
         return "create"
+    if kind in OWNED_KINDS and existing.user_id is not None:
+        return "kept"  # its owner keeps it as they wrote it: a roster never overwrites
     same = all(getattr(existing, k) == v for k, v in _fields(kind, values).items())
     return "unchanged" if same else "update"
 
@@ -493,7 +501,7 @@ def apply(result: Preview, actor: User, progress: Reporter | None = None) -> dic
     if not result.ok:
         raise ImportFileError("not_clean")
     progress = progress or Silent()
-    rows = [v for v, a in zip(result.rows, result.actions, strict=True) if a != "unchanged"]
+    rows = [v for v, a in zip(result.rows, result.actions, strict=True) if a in WRITTEN]
     progress.phase("writing", len(rows))
     passwords = {}
     changed = []
@@ -510,12 +518,12 @@ def apply(result: Preview, actor: User, progress: Reporter | None = None) -> dic
             progress.advance()
     db.session.flush()
     _refresh_suggestions(changed, progress)
-    counts = {a: result.count(a) for a in ("create", "update", "unchanged")}
+    counts = {a: result.count(a) for a in ("create", "update", "unchanged", "kept")}
     db.session.add(
         ImportRecord(
             actor_id=actor.id, kind=result.kind, filename=result.filename, sha256=result.sha256,
             rows=len(result.rows), created=counts["create"], updated=counts["update"],
-            unchanged=counts["unchanged"],
+            unchanged=counts["unchanged"] + counts["kept"],
         )
     )  # fmt: skip
     audit.record(actor, "import", result.kind, sha256=result.sha256, **counts)

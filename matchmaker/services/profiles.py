@@ -5,7 +5,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..identifiers import IdentifierError, check_credit_code, check_email, check_phone
 from ..models import Degree, Enterprise, Graduate, Region, Sector, User
-from . import accounts, introductions, matching
+from . import accounts, claims, introductions, matching
 from .errors import DomainError
 from .lookup import get_or_refuse, regions_by_ids, sectors_by_ids
 
@@ -54,10 +54,17 @@ def save_enterprise(
     phone: str | None = None,
     email: str | None = None,
     enterprise: Enterprise | None = None,
+    claim_code: str | None = None,
 ) -> Enterprise:
-    """Create or update the firm record of ``user`` (or ``enterprise`` when given)."""
+    """Create or update the firm record of ``user`` (or ``enterprise`` when given).
+
+    A firm the station registered already (this credit code, no account) is not made
+    twice: the account takes it over with the station's ``claim_code``, then saves.
+    """
     if enterprise is None and user is not None:
         enterprise = user.enterprise
+        if enterprise is None:
+            enterprise = _claimed(user, claim_code, {"credit_code": credit_code})
     code = unique_credit_code(credit_code, current=enterprise)
     values = dict(
         name=name.strip(),
@@ -101,10 +108,18 @@ def save_graduate(
     wanted_region_ids: list[int] | None = None,
     open_to_matching: bool = True,
     graduate: Graduate | None = None,
+    claim_code: str | None = None,
 ) -> Graduate:
-    """Create or update the profile of ``user`` (or ``graduate`` when given)."""
+    """Create or update the profile of ``user`` (or ``graduate`` when given).
+
+    A profile the station registered already (this mobile number or e-mail address, no
+    account) is not made twice: the account takes it over with the station's
+    ``claim_code``, then saves.
+    """
     if graduate is None and user is not None:
         graduate = user.graduate
+        if graduate is None:
+            graduate = _claimed(user, claim_code, {"phone": phone, "email": email})
     hometown = None
     if hometown_id:
         hometown = get_or_refuse(Region, hometown_id, "region_unknown", "hometown_id")
@@ -134,6 +149,17 @@ def save_graduate(
     db.session.flush()
     matching.changed(graduate)
     return graduate
+
+
+def _claimed(user: User, code: str | None, details: dict) -> Graduate | Enterprise | None:
+    """The profile a station holds under these details, taken over by ``user`` with the
+    claim ``code``; None when the station holds none and no code is given."""
+    held = claims.held_by_station(user.role, **details)
+    if held is None and not claims.plain_code(code):
+        return None
+    field = next((k for k, v in details.items() if held and claims.matches(held, [v])), None)
+    claims.refuse_duplicate(held, code, field or next(iter(details)))
+    return claims.claim(code, list(details.values()), user)
 
 
 def set_open_to_matching(graduate: Graduate, is_open: bool) -> Graduate:

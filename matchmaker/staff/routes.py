@@ -2,7 +2,8 @@
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, flash, render_template, request, url_for
+import segno
+from flask import Blueprint, flash, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -11,8 +12,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..auth.codes import issue_code_page
 from ..extensions import db
 from ..forms import ButtonForm, sector_choices
-from ..models import Deputy, Enterprise, Lead, Region, Role
-from ..services import catalogue, leads, registers, vetting
+from ..models import Deputy, Enterprise, Graduate, Lead, Region, Role
+from ..services import catalogue, claims, leads, registers, vetting
 from ..services import introductions as intro
 from ..services.deputies import deputy_rows
 from ..web import (
@@ -62,14 +63,14 @@ def verification():
 def enterprises():
     """Enterprises in the station's county, unverified first, to check and verify;
     searched by name or credit code, filtered by sector, place and verification."""
-    return _register("enterprises", "shared/enterprises.html",
-                     button=ButtonForm(), verify_endpoint="staff.verify_enterprise")  # fmt: skip
+    return _register("enterprises", "shared/enterprises.html", button=ButtonForm(),
+                     verify_endpoint="staff.verify_enterprise", invite=True)  # fmt: skip
 
 
 @bp.route("/graduates")
 def graduates():
     """Graduates whose hometown is in the station's area: search, sector, place, status."""
-    return _register("graduates", "staff/graduates.html")
+    return _register("graduates", "staff/graduates.html", button=ButtonForm(), invite=True)
 
 
 @bp.route("/needs")
@@ -91,6 +92,8 @@ def _register(name: str, template: str, **context):
     filters = RegisterFilterForm(request.args, name, sector_choices(), _place_choices(area))
     wanted = filters.wanted(lambda place: catalogue.regions_within(db.session.get(Region, place)))
     page = paginate(registers.REGISTERS[name](area, wanted), 50)
+    if context.get("invite"):  # who has an account, and whose invitation still runs
+        context["invited"] = claims.open_invitations(page.items)
     return render_template(
         template,
         page=page,
@@ -120,6 +123,43 @@ def verify_enterprise(enterprise_id: int):
     enterprise = get_owned_or_404(Enterprise, enterprise_id, lambda e: e.region_id in region_ids)
     toggle_verification(enterprise)
     return back_to(url_for("staff.enterprises"))
+
+
+@bp.route("/graduates/<int:graduate_id>/invitation", methods=["POST"])
+def invite_graduate(graduate_id: int):
+    """An invitation for a graduate of the station's area without an account."""
+    return _invitation(Graduate, graduate_id, "staff.graduates")
+
+
+@bp.route("/enterprises/<int:enterprise_id>/invitation", methods=["POST"])
+def invite_enterprise(enterprise_id: int):
+    """An invitation for a firm of the station's area without an account."""
+    return _invitation(Enterprise, enterprise_id, "staff.enterprises")
+
+
+def _invitation(model, ident: int, register: str):
+    """Issue the invitation and show it to print, this once: the claim code, its QR code
+    (which opens the claim page with the code filled in) and its end. The code is in
+    this response only, which no browser or cache keeps; an older invitation stops
+    working."""
+    station = current_user.station
+    profile = get_owned_or_404(model, ident, lambda p: claims.in_station_care(p, station))
+    if not ButtonForm().validate_on_submit():
+        return back_to(url_for(register))
+    issued = []
+    if not commit_or_flash(lambda: issued.append(claims.issue(current_user, profile))):
+        return back_to(url_for(register))
+    invitation = issued[0]
+    link = url_for("auth.claim", code=invitation.code, _external=True)
+    qr = segno.make(link, error="m").svg_inline(scale=4, border=2)
+    response = make_response(
+        render_template(
+            "staff/invitation.html", invitation=invitation, link=link, qr=qr, station=station,
+            back=url_for(register),
+        )
+    )  # fmt: skip
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/reset-code", methods=["GET", "POST"])

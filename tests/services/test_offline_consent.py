@@ -105,7 +105,8 @@ def test_only_the_deputy_records_and_only_once(imported, make_user):
     from matchmaker.models import Role
 
     lead, _, employer, deputy = imported
-    for someone in (employer, make_user(Role.STAFF), make_user(Role.GRADUATE)):
+    other = make_user(Role.GRADUATE, phone="13900000009", email="other@test.example")
+    for someone in (employer, make_user(Role.STAFF), other):
         with pytest.raises(DomainError):
             _record(lead, someone)
     _record(lead, deputy)
