@@ -64,6 +64,9 @@ ELSEWHERE = {
     ("auth.accept_terms", ()): "offered only while newer terms wait: test_terms.py",
     ("staff.hand_over", ()): "offered when another deputy may take the lead, which the world"
     " has none of: test_staff_watch::test_hostile_hand_over_input",
+    ("staff.invite_graduate", ()): "offered for a person without an account, which the world"
+    " has none of: test_claim_pages.py",
+    ("staff.invite_enterprise", ()): "offered for a firm without an account: test_claim_pages.py",
 }
 #: Pages that need a password to do harm: left with a wrong one, so the sweep stays safe.
 WRONG_PASSWORD_ON = {"graduate.delete_account"}

@@ -65,6 +65,10 @@ def _firm(world, values):
     return [({"enterprise_id": world.users["firm"].enterprise.id}, ())]
 
 
+def _graduate(world, values):
+    return [({"graduate_id": world.users["graduate"].graduate.id}, ())]
+
+
 _LEAD_STAFF = ("admin", "deputy", "staff")
 CASES = {
     "enterprise.edit_posting": Case(_postings, ("owner",)),
@@ -79,6 +83,8 @@ CASES = {
     "figures.region": Case(_home_county, ("admin",)),
     "figures.region_export": Case(_home_county, ("admin",)),
     "staff.verify_enterprise": Case(_firm, ("staff",)),
+    "staff.invite_enterprise": Case(_firm, ("staff",)),
+    "staff.invite_graduate": Case(_graduate, ("staff",)),
     "staff.deputy_leads": Case(_home_deputy, ("staff",)),
     "staff.hand_over": Case(_station_lead, ("staff",)),
 }
