@@ -246,17 +246,22 @@ def _two_rows(upper: list[str], lower: list[str], below_header: bool) -> bool:
     """Whether ``lower`` holds sub-headers of ``upper`` rather than data.
 
     It does when none of its cells has a digit (data rows carry a 序号, a phone number,
-    a date or a year); when at least half its filled cells are known column names; and
-    when one of those names sits under a group label: a cell merged across columns,
-    one followed by blank cells over other sub-headers (as a CSV writes a group), a
-    blank cell, or a name that is no known column. ``upper`` is the header row found, or
-    the row above it, which is then a header only when it names a column of its own
-    (merged down over both rows, so blank below).
+    a date or a year); when at least half its filled cells are known column names, alone
+    or after their group label (意向 → 岗位: 意向岗位); and when one of those names sits
+    under a group label: a cell merged across columns, one followed by blank cells over
+    other sub-headers (as a CSV writes a group), a blank cell, or a name that is no known
+    column. ``upper`` is the header row found, or the row above it, which is then a header
+    only when it names a column of its own (merged down over both rows, so blank below).
     """
     known, filled = _known_names(), [c for c in lower if c]
     if not filled or _DIGIT.search("".join(filled)) or _is_footer(lower):
         return False
-    named = [j for j, cell in enumerate(lower) if cell and header_key(cell) in known]
+    names = _combined(upper, lower)
+    named = [
+        j
+        for j, cell in enumerate(lower)
+        if cell and any(key in known for key in _sub_keys(header_key(names[j])))
+    ]
     if 2 * len(named) < len(filled):
         return False
     grouped = _grouped(upper, lower)
@@ -293,6 +298,15 @@ def _combined(upper: list[str], lower: list[str]) -> list[str]:
         same = top and sub and header_key(top) == header_key(sub)
         names.append(f"{top}{GROUP_SEP}{sub}" if top and sub and not same else sub or top)
     return names
+
+
+def _sub_keys(key: str) -> list[str]:
+    """How a column under a group label may be known: by its whole name, its label and
+    sub-header run together (意向/岗位 → 意向岗位), or its sub-header alone."""
+    if GROUP_SEP not in key:
+        return [key]
+    label, sub = key.rsplit(GROUP_SEP, 1)
+    return [key, label + sub, sub]
 
 
 def _at(row: list[str], j: int) -> str:
@@ -341,7 +355,8 @@ def guess(kind: str, header: list[str]) -> list[str]:
     """A field for each column by its name; a column is matched to a field once at most.
 
     A column under a group label (联系方式/联系电话) is matched by its whole name if an
-    alias has it, else by its sub-header, after the columns matched by their whole name.
+    alias has it, else, after the columns matched by their whole name, by its label and
+    sub-header run together (意向/岗位 → 意向岗位) or by its sub-header alone.
     """
     names, taken, mapping = _names(kind), set(), []
     for name in header:
@@ -350,11 +365,10 @@ def guess(kind: str, header: list[str]) -> list[str]:
         taken.add(field)
     for j, name in enumerate(header):
         key = header_key(name)
-        if mapping[j] == IGNORE and key not in names and GROUP_SEP in key:
-            field = names.get(key.rsplit(GROUP_SEP, 1)[1], IGNORE)
-            if field not in taken:
-                mapping[j] = field
-                taken.add(field)
+        if mapping[j] == IGNORE and key not in names:
+            candidates = (names.get(k) for k in _sub_keys(key)[1:])
+            mapping[j] = next((f for f in candidates if f and f not in taken), IGNORE)
+            taken.add(mapping[j])
     return mapping
 
 

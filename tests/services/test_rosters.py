@@ -365,3 +365,24 @@ def test_a_merged_group_label_names_every_column_it_spans(reference):
     sub = [*SUB[:5], None, *SUB[6:]]  # 所学专业 left out, its cell under 毕业情况 blank
     sheet = rosters.read_sheet("r.xlsx", _two_row_roster([_grouped_row(1)], sub=sub))
     assert sheet.header[4:7] == ["毕业情况/毕业院校", "毕业情况", "毕业情况/学历"]
+
+
+def test_short_sub_headers_are_read_after_their_group_label(reference):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["姓名", "毕业", None, None, "学历", "意向", None, "手机"])
+    sheet.append([None, "院校", "专业", "时间", None, "岗位", "地区", None])
+    sheet.append(["张伟", "郑州大学", "农学", "２０２５.０６", "大专", "技术员", "许昌市",
+                  "138 3740 0001"])  # fmt: skip
+    for column in "AEH":
+        sheet.merge_cells(f"{column}1:{column}2")
+    sheet.merge_cells("B1:D1")
+    sheet.merge_cells("F1:G1")
+    out = io.BytesIO()
+    book.save(out)
+    read = rosters.read_sheet("r.xlsx", out.getvalue())
+    assert read.header[5:7] == ["意向/岗位", "意向/地区"]  # 岗位, 地区: no column of their own
+    assert [number for number, _ in read.rows] == [3]
+    assert rosters.guess("graduates", read.header) == [
+        "姓名", "毕业院校", "专业", "毕业年份", "学历", "意向岗位", "意向工作地", "手机号码"
+    ]  # fmt: skip
