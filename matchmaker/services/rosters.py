@@ -150,7 +150,10 @@ def _merges(sheet) -> list[tuple[int, int, int, int]]:
     from openpyxl.xml.functions import iterparse  # defusedxml's when it is installed
 
     tag, found = f"{{{SHEET_MAIN_NS}}}mergeCell", []
-    with sheet._get_source() as source:  # the sheet's XML in the workbook's archive
+    xml = getattr(sheet, "_get_source", None)  # the sheet's XML in the workbook's archive
+    if xml is None:  # another openpyxl: group labels are then read as a CSV's are
+        return found
+    with xml() as source:
         for _, element in iterparse(source):
             if element.tag == tag:
                 low_col, low_row, high_col, high_row = range_boundaries(element.get("ref"))
