@@ -6,6 +6,12 @@ the rows with blank ones between, and signature lines below (填表人、审核�
 ``read_sheet`` finds the header among the first rows by the column names it knows and
 keeps every data row with the spreadsheet's own row number.
 
+Township offices often head a roster over two rows: a group label (毕业情况, 联系方式,
+意向) merged across the columns of its group, the sub-headers (毕业院校 | 所学专业 | 学历)
+below it, and the single-row columns merged down over both rows. ``_two_rows`` tells such a
+header from a header and its first data row, and each column is named by both rows
+(毕业情况/毕业院校), matched to a field by its sub-header.
+
 Column names differ from station to station (联系电话, 手机号码, 手机号). Each column is
 matched to a field by name and the aliases in ``data/import_aliases.json``; the staff
 member may change the match, and ``remember`` keeps it for the station and the file's
@@ -50,6 +56,9 @@ REQUIRED = {
 }
 #: Ignored column, in a mapping.
 IGNORE = ""
+#: Joins a group label and a sub-header into one column name (联系方式/联系电话).
+GROUP_SEP = "/"
+_DIGIT = re.compile(r"\d")
 _NOTE = re.compile(r"[(（\[【].*?[)）\]】]$")  # 联系电话（手机） → 联系电话
 
 
@@ -66,7 +75,7 @@ class Sheet:
     """A roster's header (as written) and its data rows with their own row numbers."""
 
     header: list[str]
-    header_row: int
+    header_row: int  # the (first) header row's number
     rows: list[tuple[int, list[str]]]  # (row number in the file, cell texts)
 
 
@@ -85,21 +94,21 @@ def read_sheet(filename: str, data: bytes) -> Sheet:
         raise ImportFileError("file_too_large", limit_mb=MAX_BYTES // (1024 * 1024))
     name = filename.lower()
     if name.endswith(".xlsx"):
-        rows = _xlsx_rows(data)
+        rows, merges = _xlsx_rows(data)
     elif name.endswith(".csv"):
-        rows = _csv_rows(data)
+        rows, merges = _csv_rows(data), []
     else:
         raise ImportFileError("file_type")
     texts = [[cell_text(v) for v in row] for row in rows]
     if not any(any(row) for row in texts):
         raise ImportFileError("file_empty")
-    at = _header_index(texts)
-    header = _trim(texts[at])
+    at, header, height = _header(texts, merges)
     if len(header) > MAX_COLUMNS:
         raise ImportFileError("too_many_columns", limit=MAX_COLUMNS)
+    first = at + height  # index of the first row below the header
     body = [
         (number, row[: len(header)])
-        for number, row in enumerate(texts[at + 1 :], start=at + 2)
+        for number, row in enumerate(texts[first:], start=first + 1)
         if any(row) and not _is_footer(row)
     ]
     if len(body) > MAX_ROWS:
@@ -107,7 +116,8 @@ def read_sheet(filename: str, data: bytes) -> Sheet:
     return Sheet(header, at + 1, body)
 
 
-def _xlsx_rows(data: bytes) -> list[tuple]:
+def _xlsx_rows(data: bytes) -> tuple[list[tuple], list[tuple[int, int, int, int]]]:
+    """The first sheet's rows, and its merged ranges near the top (see ``_merges``)."""
     from openpyxl import load_workbook  # uses defusedxml when it is installed
 
     try:
@@ -117,13 +127,40 @@ def _xlsx_rows(data: bytes) -> list[tuple]:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         # read-only sheets yield every row from the first, blank ones too, so the
         # position of a row is its number in the spreadsheet
-        rows = list(book.worksheets[0].iter_rows(min_row=1, values_only=True))
+        sheet = book.worksheets[0]
+        rows = list(sheet.iter_rows(min_row=1, values_only=True))
+        merges = _merges(sheet)
         book.close()
-        return rows
+        return rows, merges
     except ImportFileError:
         raise
     except Exception:  # a broken or disguised file: say so, never a 500
         raise ImportFileError("file_broken") from None
+
+
+def _merges(sheet) -> list[tuple[int, int, int, int]]:
+    """Merged ranges starting in the rows a header may be in, as 0-based (first row,
+    first column, last row, last column).
+
+    A read-only sheet keeps no merged cells, and a sheet loaded whole costs about five
+    times the memory, so the ranges are read from the sheet's XML as it streams past.
+    """
+    from openpyxl.utils.cell import range_boundaries
+    from openpyxl.xml.constants import SHEET_MAIN_NS
+    from openpyxl.xml.functions import iterparse  # defusedxml's when it is installed
+
+    tag, found = f"{{{SHEET_MAIN_NS}}}mergeCell", []
+    xml = getattr(sheet, "_get_source", None)  # the sheet's XML in the workbook's archive
+    if xml is None:  # another openpyxl: group labels are then read as a CSV's are
+        return found
+    with xml() as source:
+        for _, element in iterparse(source):
+            if element.tag == tag:
+                low_col, low_row, high_col, high_row = range_boundaries(element.get("ref"))
+                if low_row <= HEADER_SEARCH + 1:
+                    found.append((low_row - 1, low_col - 1, high_row - 1, high_col - 1))
+            element.clear()
+    return found
 
 
 def _csv_rows(data: bytes) -> list[list]:
@@ -186,6 +223,99 @@ def _header_index(rows: list[list[str]]) -> int:
     return counts.index(best)
 
 
+def _header(rows: list[list[str]], merges: list) -> tuple[int, list[str], int]:
+    """Where the header starts, its column names, and how many rows it takes (1 or 2)."""
+    at = _header_index(rows)
+    for top in (at, at - 1):
+        if top >= 0 and top + 1 < len(rows):
+            upper, lower = _spread(rows[top], top, merges), rows[top + 1]
+            if _two_rows(upper, lower, below_header=top == at):
+                return top, _trim(_combined(upper, lower)), 2
+    return at, _trim(rows[at]), 1
+
+
+def _spread(row: list[str], index: int, merges: list) -> list[str]:
+    """The row with each label merged across columns written in every column it spans."""
+    row = list(row)
+    for low_row, low_col, _, high_col in merges:
+        if low_row == index and high_col > low_col and low_col < len(row):
+            high_col = min(high_col, MAX_COLUMNS)  # a range over the whole width is refused
+            row.extend([""] * (high_col + 1 - len(row)))
+            row[low_col : high_col + 1] = [row[low_col]] * (high_col + 1 - low_col)
+    return row
+
+
+def _two_rows(upper: list[str], lower: list[str], below_header: bool) -> bool:
+    """Whether ``lower`` holds sub-headers of ``upper`` rather than data.
+
+    It does when none of its cells has a digit (data rows carry a 序号, a phone number,
+    a date or a year); when at least half its filled cells are known column names, alone
+    or after their group label (意向 → 岗位: 意向岗位); and when one of those names sits
+    under a group label: a cell merged across columns, one followed by blank cells over
+    other sub-headers (as a CSV writes a group), a blank cell, or a name that is no known
+    column. ``upper`` is the header row found, or the row above it, which is then a header
+    only when it names a column of its own (merged down over both rows, so blank below).
+    """
+    known, filled = _known_names(), [c for c in lower if c]
+    if not filled or _DIGIT.search("".join(filled)) or _is_footer(lower):
+        return False
+    names = _combined(upper, lower)
+    named = [
+        j
+        for j, cell in enumerate(lower)
+        if cell and any(key in known for key in _sub_keys(header_key(names[j])))
+    ]
+    if 2 * len(named) < len(filled):
+        return False
+    grouped = _grouped(upper, lower)
+    under_group = any(j in grouped or header_key(_at(upper, j)) not in known for j in named)
+    own = any(header_key(c) in known and not _at(lower, j) for j, c in enumerate(upper) if c)
+    return under_group and (below_header or own)
+
+
+def _grouped(upper: list[str], lower: list[str]) -> set[int]:
+    """Columns under a group label: one label over several sub-headers, written in each
+    column (merged, spread) or in the first only (a CSV)."""
+    grouped, label = set(), None
+    for j in range(max(len(upper), len(lower))):
+        top, sub = _at(upper, j), _at(lower, j)
+        if top and j > 0 and top == _at(upper, j - 1) and sub:
+            grouped |= {j - 1, j}
+        elif not top and sub and label is not None:
+            grouped |= {label, j}
+            continue
+        label = j if top and sub else None
+    return grouped
+
+
+def _combined(upper: list[str], lower: list[str]) -> list[str]:
+    """One name per column: the sub-header under its group label (联系方式/联系电话), the
+    top name alone where the column has no sub-header. A group label written in its first
+    column only (a CSV) is carried over the blank cells to its right."""
+    names, label = [], ""
+    for j in range(max(len(upper), len(lower))):
+        top, sub = _at(upper, j), _at(lower, j)
+        if not top and sub:
+            top = label
+        label = top if sub else ""
+        same = top and sub and header_key(top) == header_key(sub)
+        names.append(f"{top}{GROUP_SEP}{sub}" if top and sub and not same else sub or top)
+    return names
+
+
+def _sub_keys(key: str) -> list[str]:
+    """How a column under a group label may be known: by its whole name, its label and
+    sub-header run together (意向/岗位 → 意向岗位), or its sub-header alone."""
+    if GROUP_SEP not in key:
+        return [key]
+    label, sub = key.rsplit(GROUP_SEP, 1)
+    return [key, label + sub, sub]
+
+
+def _at(row: list[str], j: int) -> str:
+    return row[j] if j < len(row) else ""
+
+
 # --- column names and fields --------------------------------------------------------------
 
 
@@ -225,12 +355,23 @@ def value_aliases(field: str) -> dict[str, str]:
 
 
 def guess(kind: str, header: list[str]) -> list[str]:
-    """A field for each column by its name; a column is matched to a field once at most."""
+    """A field for each column by its name; a column is matched to a field once at most.
+
+    A column under a group label (联系方式/联系电话) is matched by its whole name if an
+    alias has it, else, after the columns matched by their whole name, by its label and
+    sub-header run together (意向/岗位 → 意向岗位) or by its sub-header alone.
+    """
     names, taken, mapping = _names(kind), set(), []
     for name in header:
         field = names.get(header_key(name), IGNORE)
         mapping.append(IGNORE if field in taken else field)
         taken.add(field)
+    for j, name in enumerate(header):
+        key = header_key(name)
+        if mapping[j] == IGNORE and key not in names:
+            candidates = (names.get(k) for k in _sub_keys(key)[1:])
+            mapping[j] = next((f for f in candidates if f and f not in taken), IGNORE)
+            taken.add(mapping[j])
     return mapping
 
 

@@ -11,7 +11,14 @@ from sqlalchemy import func, select
 from matchmaker.extensions import db
 from matchmaker.models import Graduate, ImportMapping, Role
 from tests.services.test_import_jobs import wait_for
-from tests.services.test_rosters import HEADER, _roster, _row
+from tests.services.test_rosters import (
+    GROUPED,
+    HEADER,
+    _grouped_row,
+    _roster,
+    _row,
+    _two_row_roster,
+)
 from tests.web.test_hostile_forms import read_forms
 
 pytestmark = pytest.mark.usefixtures("embedded_queue")  # imports run in the background
@@ -63,6 +70,16 @@ def test_a_township_roster_shows_its_columns_matched_and_its_preview(client, aut
     }  # fmt: skip
     assert _errors(page) == ""
     assert _form(page, "/apply") is not None  # every required field has a column
+
+
+def test_a_roster_headed_over_two_rows_shows_every_column_matched(client, auth):
+    auth.login_as(Role.STAFF)
+    page = _upload(client, _two_row_roster([_grouped_row(1), [], _grouped_row(2)]))
+    assert "联系方式/联系电话" in page
+    assert _chosen(page) == ["", "姓名", "", "出生年月", "毕业院校", "专业", "学历", "手机号码",
+                             "联系邮箱", ""]  # fmt: skip
+    assert len(_chosen(page)) == len(GROUPED)
+    assert _errors(page) == "" and _form(page, "/apply") is not None
 
 
 def test_an_unmatched_required_field_is_named_and_nothing_is_offered(client, auth):
