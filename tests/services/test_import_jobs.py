@@ -60,7 +60,7 @@ def test_progress_goes_through_the_phases_and_reaches_each_total(web_app, admin,
     status = jobs.run(web_app, _status(admin.id), work)
 
     assert status["state"] == "done", status["error"]
-    assert status["result"]["counts"] == {"create": 40, "update": 0, "unchanged": 0}
+    assert status["result"]["counts"] == {"create": 40, "update": 0, "unchanged": 0, "kept": 0}
     phases = [s["phase"] for s in recorder.saved]
     assert list(dict.fromkeys(phases)) == ["running", "checking", "writing", "matching", "saving"]
     for phase in ("checking", "writing", "matching"):
@@ -82,7 +82,7 @@ def test_a_reimport_writes_nothing_and_still_finishes(web_app, admin, need):
         web_app, _status(admin.id), imports.import_job("graduates", "g.csv", data, admin.id)
     )
     assert status["state"] == "done"
-    assert status["result"]["counts"] == {"create": 0, "update": 0, "unchanged": 5}
+    assert status["result"]["counts"] == {"create": 0, "update": 0, "unchanged": 5, "kept": 0}
     writing = [s for s in recorder.saved[-6:] if s["phase"] == "writing"]
     assert writing and writing[-1]["total"] == 0
 

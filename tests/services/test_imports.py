@@ -52,10 +52,10 @@ def _count(model):
 def test_clean_file_imports_and_reimport_changes_nothing(admin, reference):
     data = _xlsx([ENTERPRISE_HEADER, _firm(1), _firm(2)])
     assert _import("enterprises", "firms.xlsx", data, admin) == {
-        "create": 2, "update": 0, "unchanged": 0,
+        "create": 2, "update": 0, "unchanged": 0, "kept": 0,
     }  # fmt: skip
     assert _import("enterprises", "firms.xlsx", data, admin) == {
-        "create": 0, "update": 0, "unchanged": 2,
+        "create": 0, "update": 0, "unchanged": 2, "kept": 0,
     }  # fmt: skip
     assert _count(Enterprise) == 2
     assert _count(ImportRecord) == 2
