@@ -280,23 +280,28 @@ def check(code: str | None, typed: list[str | None]) -> tuple[ProfileClaim, Prof
     return record, profile
 
 
-def take(record: ProfileClaim, profile: Profile, user: User) -> Profile:
-    """Spend the invitation and give ``user`` its profile (after ``check``).
-
-    Each is one conditional UPDATE, so of two claims at once one wins and the other is
-    ``claim_code_wrong``. Answers a deputy recorded for the side become the account's.
-    """
-    wanted = Role.GRADUATE if isinstance(profile, Graduate) else Role.ENTERPRISE
-    if user.role is not wanted or (user.graduate or user.enterprise) is not None:
-        raise DomainError("claim_wrong_account", field="claim_code")
-    db.session.flush()  # the new account's id
+def spend(record: ProfileClaim) -> None:
+    """Spend the invitation (after ``check``), before any account is made: one
+    conditional UPDATE that holds the row, so of two claims at once the second waits,
+    finds it spent, and is ``claim_code_wrong`` without writing anything."""
     spent = db.session.execute(
         update(ProfileClaim)
         .where(ProfileClaim.id == record.id, ProfileClaim.used_at.is_(None),
                ProfileClaim.voided_at.is_(None))
-        .values(used_at=now(), used_by_id=user.id)
+        .values(used_at=now())
         .execution_options(synchronize_session=False)
     )  # fmt: skip
+    if spent.rowcount != 1:
+        raise DomainError("claim_code_wrong", field="claim_code")
+
+
+def take(record: ProfileClaim, profile: Profile, user: User) -> Profile:
+    """Give ``user`` the profile of a spent invitation. Answers a deputy recorded for
+    the side become the account's."""
+    wanted = Role.GRADUATE if isinstance(profile, Graduate) else Role.ENTERPRISE
+    if user.role is not wanted or (user.graduate or user.enterprise) is not None:
+        raise DomainError("claim_wrong_account", field="claim_code")
+    db.session.flush()  # the new account's id
     model = type(profile)
     linked = db.session.execute(
         update(model)
@@ -304,8 +309,11 @@ def take(record: ProfileClaim, profile: Profile, user: User) -> Profile:
         .values(user_id=user.id)
         .execution_options(synchronize_session=False)
     )
-    if spent.rowcount != 1 or linked.rowcount != 1:
+    if linked.rowcount != 1:
         raise DomainError("claim_code_wrong", field="claim_code")
+    db.session.execute(
+        update(ProfileClaim).where(ProfileClaim.id == record.id).values(used_by_id=user.id)
+    )
     db.session.expire(user)
     db.session.refresh(profile)
     db.session.refresh(record)
@@ -318,6 +326,7 @@ def take(record: ProfileClaim, profile: Profile, user: User) -> Profile:
 def claim(code: str | None, typed: list[str | None], user: User) -> Profile:
     """Give ``user``, signed in without a profile, the profile the code invites to."""
     record, profile = check(code, typed)
+    spend(record)
     return take(record, profile, user)
 
 
@@ -336,6 +345,7 @@ def claim_with_new_account(
     is named after the profile. Nothing is written when the code is refused.
     """
     record, profile = check(code, [on_file])
+    spend(record)
     role = Role.GRADUATE if isinstance(profile, Graduate) else Role.ENTERPRISE
     mobile = _parsed(check_mobile, profile.phone)
     if mobile and db.session.scalar(select(User.id).where(User.phone == mobile)) is not None:
@@ -415,6 +425,7 @@ def sign_up(claim_code: str | None = None, **details) -> User:
     field = "phone" if held is not None and matches(held, [details.get("phone")]) else "email"
     refuse_duplicate(held, claim_code, field)
     record, profile = check(claim_code, [details.get("phone"), details.get("email")])
+    spend(record)
     user = accounts.register(**details)
     take(record, profile, user)
     return user

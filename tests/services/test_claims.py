@@ -168,19 +168,6 @@ def test_an_expired_or_replaced_code_fails_like_a_wrong_one(staff, imported):
     assert db.session.get(Graduate, imported.id).user_id is None
 
 
-def test_a_refused_new_password_writes_nothing_and_leaves_the_code(staff, imported):
-    code = claims.issue(staff, imported).code
-    db.session.commit()
-    with pytest.raises(DomainError) as weak:
-        claims.claim_with_new_account(code, MOBILE, password="short", terms_version="v")
-    assert weak.value.field == "password"
-    db.session.rollback()
-    assert db.session.scalar(select(ProfileClaim)).used_at is None
-    assert db.session.get(Graduate, imported.id).user_id is None
-    user, _ = claims.claim_with_new_account(code, MOBILE, password=PASSWORD, terms_version="v")
-    assert user.graduate.id == imported.id
-
-
 # --- never a second profile, both ways round ----------------------------------------------
 
 

@@ -93,6 +93,20 @@ def test_staff_print_an_invitation_once_and_the_person_claims_with_it(world, hel
     assert _shown(web_app, "Has an account") in staff.get("/station/graduates").text
 
 
+def test_a_refused_password_writes_nothing_and_the_code_still_works(world, held, web_app, client):
+    staff = two_tenants.signed_in(web_app, world.users["staff"])
+    code = CODE.findall(_invite(staff, held.id).text)[0]
+    users = db.session.scalar(select(func.count(User.id)))
+    weak = "12345678"  # long enough for the form, too common for the service
+    refused = _claim(client, code, password=weak, confirm=weak)
+    assert refused.status_code == 200 and said(web_app, "password_common") in refused.text
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(User.id))) == users
+    assert db.session.scalar(select(ProfileClaim.used_at)) is None
+    assert db.session.get(Graduate, held.id).user_id is None
+    assert _claim(client, code).status_code == 302
+
+
 def test_another_stations_staff_cannot_invite_and_get_404(world, held, web_app):
     far = two_tenants.signed_in(web_app, world.users["far_staff"])
     assert far.post(f"/station/graduates/{held.id}/invitation").status_code == 404
