@@ -485,6 +485,9 @@ class Graduate(Matchable, db.Model):
     phone: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(254))
     open_to_matching: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The station whose roster brought the person in (an import), if any: its register
+    # lists them, and its staff may invite them, wherever (or whether) a hometown is known.
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("station.id"), index=True)
     # Set when the graduate was told that an inactive profile will be anonymised.
     inactive_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = created_column()

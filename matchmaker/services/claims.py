@@ -81,11 +81,13 @@ class Invitation:
 
 
 def in_station_care(profile: Profile, station: Station) -> bool:
-    """Whether ``profile`` is one of ``station``'s people: a graduate whose hometown, or a
-    firm whose place, is in the station's area (as the station's registers list them)."""
-    area = set(station_area(station))
-    place = profile.hometown_id if isinstance(profile, Graduate) else profile.region_id
-    return place in area
+    """Whether ``profile`` is one of ``station``'s people: a graduate whose hometown is in
+    the station's area or whom its roster brought in, a firm whose place is in the area
+    (as the station's registers list them)."""
+    if isinstance(profile, Graduate):
+        brought = profile.registered_by_id == station.id
+        return brought or profile.hometown_id in set(station_area(station))
+    return profile.region_id in set(station_area(station))
 
 
 def _may_invite(actor: User, profile: Profile) -> bool:

@@ -512,6 +512,8 @@ def apply(result: Preview, actor: User, progress: Reporter | None = None) -> dic
             record = _existing(result.kind, values)
             if record is None:
                 record = _create(result.kind, values, passwords)
+                if isinstance(record, Graduate):  # the station's own register lists them
+                    record.registered_by_id = actor.station_id
             for key, value in _fields(result.kind, values).items():
                 setattr(record, key, value)
             changed.append(record)

@@ -43,9 +43,15 @@ def _places(path):
     return path.selectinload(Region.parent, recursion_depth=3)
 
 
-def graduates(area: list[int] | None, wanted: RegisterFilter) -> Select:
-    """Graduates whose hometown is in the area, newest first."""
-    query = select(Graduate).where(_in_area(Graduate.hometown_id, area, wanted))
+def graduates(
+    area: list[int] | None, wanted: RegisterFilter, station_id: int | None = None
+) -> Select:
+    """Graduates whose hometown is in the area, or whom the station's own roster brought
+    in (``station_id``; with no place chosen), newest first."""
+    where = _in_area(Graduate.hometown_id, area, wanted)
+    if station_id is not None and wanted.place_ids is None:
+        where = or_(where, Graduate.registered_by_id == station_id)
+    query = select(Graduate).where(where)
     if wanted.text:
         query = query.where(
             or_(*(c.contains(wanted.text, autoescape=True)

@@ -91,7 +91,8 @@ def _register(name: str, template: str, **context):
     area = _station_region_ids()
     filters = RegisterFilterForm(request.args, name, sector_choices(), _place_choices(area))
     wanted = filters.wanted(lambda place: catalogue.regions_within(db.session.get(Region, place)))
-    page = paginate(registers.REGISTERS[name](area, wanted), 50)
+    own = {"station_id": current_user.station_id} if name == "graduates" else {}
+    page = paginate(registers.REGISTERS[name](area, wanted, **own), 50)
     if context.get("invite"):  # who has an account, and whose invitation still runs
         context["invited"] = claims.open_invitations(page.items)
     return render_template(

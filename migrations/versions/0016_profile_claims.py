@@ -43,9 +43,19 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_profile_claim_enterprise_id'), ['enterprise_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_profile_claim_graduate_id'), ['graduate_id'], unique=False)
 
+    with op.batch_alter_table('graduate', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('registered_by_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_graduate_registered_by_id'), ['registered_by_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_graduate_registered_by_id_station'), 'station', ['registered_by_id'], ['id'])
+
 
 
 def downgrade():
+    with op.batch_alter_table('graduate', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_graduate_registered_by_id_station'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_graduate_registered_by_id'))
+        batch_op.drop_column('registered_by_id')
+
     with op.batch_alter_table('profile_claim', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_profile_claim_graduate_id'))
         batch_op.drop_index(batch_op.f('ix_profile_claim_enterprise_id'))

@@ -99,6 +99,7 @@ def test_only_the_area_station_invites_and_only_people_without_an_account(
     staff, imported, make_user, reference
 ):
     imported.hometown = reference.region("河南省/濮阳市/华龙区/孟轲乡")  # another station's area
+    imported.registered_by_id = None  # … and not brought in by this station's roster
     db.session.commit()
     with pytest.raises(DomainError) as refused:
         claims.issue(staff, imported)
@@ -309,3 +310,25 @@ def test_a_firms_recorded_answer_becomes_its_own_and_no_other_sides(talent, make
     db.session.commit()
     owners = dict(db.session.execute(select(Consent.party, Consent.user_id)).all())
     assert owners == {ConsentParty.EMPLOYER: user.id, ConsentParty.GRADUATE: None}
+
+
+def test_people_a_stations_roster_brought_in_without_a_hometown_are_its_to_invite(
+    staff, make_user, reference
+):
+    from matchmaker.services import registers
+    from matchmaker.services.catalogue import station_area
+
+    _import(staff, [_person(**{"家乡": ""})])
+    person = db.session.scalar(select(Graduate).where(Graduate.phone == E164))
+    assert person.hometown_id is None and person.registered_by_id == staff.station_id
+    area = station_area(staff.station)
+    everyone = registers.RegisterFilter()
+    listed = db.session.scalars(registers.graduates(area, everyone, staff.station_id)).all()
+    assert person in listed
+    assert person not in db.session.scalars(registers.graduates(area, everyone)).all()
+    assert claims.issue(staff, person).code
+    far = make_user(Role.STAFF)
+    far.station = reference.station("孟轲乡新兴产业人大代表联络站")
+    db.session.commit()
+    with pytest.raises(DomainError):
+        claims.issue(far, person)
