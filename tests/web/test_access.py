@@ -18,6 +18,7 @@ PUBLIC = {
     "auth.forgot",
     "auth.reset_password",
     "auth.reset_by_code",
+    "auth.claim",  # signed in, only a graduate or firm without a profile may claim
     "auth.terms_page",
 }
 SIGNED_IN_ANY_ROLE = {"auth.logout", "auth.password", "auth.accept_terms"}
