@@ -292,3 +292,18 @@ def test_the_photo_goes_with_its_consent(imported):
     db.session.delete(record)
     db.session.commit()
     assert db.session.scalar(select(ConsentPhoto.id)) is None
+
+
+def test_erasing_the_graduate_deletes_the_photo_of_their_form(imported):
+    from matchmaker.services import privacy
+
+    lead, graduate_user, _, deputy = imported
+    _record(lead, deputy, method=ConsentMethod.PAPER, photo=photo_bytes())
+    db.session.commit()
+    lead.graduate.user_id = graduate_user.id  # they took over their profile
+    db.session.commit()
+    privacy.scrub(lead.graduate)
+    db.session.commit()
+    assert db.session.scalar(select(ConsentPhoto.id)) is None
+    record, _ = _kept(lead)
+    assert record.withdrawn_at is not None  # the consent itself stays, ended
