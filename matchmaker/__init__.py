@@ -129,7 +129,10 @@ def register_security_headers(app: Flask) -> None:
     def no_store_for_personal_pages(response):
         # Static files are nobody's: serving them never loads the user (no database
         # query, so they arrive even while an import holds SQLite's write lock).
-        if request.endpoint != "static" and current_user.is_authenticated:
+        # A response that forbids storing already keeps its own header (a photo's
+        # "private, no-store").
+        personal = request.endpoint != "static" and current_user.is_authenticated
+        if personal and not response.cache_control.no_store:
             response.headers["Cache-Control"] = "no-store"
         return response
 

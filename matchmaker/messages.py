@@ -159,6 +159,19 @@ MESSAGES = {
     ),
     "fields_required": _l("Tick at least one detail they agreed to share."),
     "notice_not_read": _l("Read them the notice first, and tick the box to say you did."),
+    "photo_type": _l(
+        "This file is not a photo that can be read: upload a JPEG, PNG or WebP image"
+        " of the signed form."
+    ),
+    "photo_too_large": _l("The photo is too large: at most %(limit_mb)s MB."),
+    "photo_too_many_pixels": _l(
+        "The photo has too many pixels: at most %(limit)s megapixels. Take it again at a"
+        " lower resolution."
+    ),
+    "photo_needs_paper": _l(
+        "A photo is of a signed paper form: choose “Signed paper form” as how they answered,"
+        " or leave the photo out."
+    ),
     "notice_changed": _l("The notice has changed since you opened it; read it again."),
     "no_consent_to_withdraw": _l("There is no consent of yours to withdraw."),
     "position_required": _l("Enter the position."),

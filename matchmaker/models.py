@@ -22,6 +22,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -768,6 +769,45 @@ class Consent(db.Model):
     lead: Mapped[Lead] = relationship(back_populates="consents")
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+    # The photo of the signed paper form, when the deputy took one (its bytes stay unread).
+    photo: Mapped[ConsentPhoto | None] = relationship(
+        back_populates="consent", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+#: The image types a photo of a signed consent form is kept as.
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
+
+
+class ConsentPhoto(db.Model):
+    """A photo of the signed paper form behind a consent a deputy recorded offline.
+
+    Kept in the database, so every web worker on every machine serves the same photo; it
+    was decoded and encoded again on upload (no EXIF, no GPS position). ``data`` is read
+    only when asked for: knowing that a consent has a photo never loads the image.
+    """
+
+    __tablename__ = "consent_photo"
+    __table_args__ = (
+        CheckConstraint(
+            "content_type IN (" + ", ".join(f"'{t}'" for t in PHOTO_TYPES) + ")",
+            name="photo_content_type",
+        ),
+        CheckConstraint("size > 0", name="photo_size_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consent_id: Mapped[int] = mapped_column(
+        ForeignKey("consent.id", ondelete="CASCADE"), unique=True
+    )
+    content_type: Mapped[str] = mapped_column(String(20))
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    uploaded_at: Mapped[datetime] = created_column()
+
+    consent: Mapped[Consent] = relationship(back_populates="photo")
 
 
 class ProfileClaim(db.Model):

@@ -3,6 +3,7 @@
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -154,5 +155,9 @@ class OfflineConsentForm(FlaskForm):
     notice_read = BooleanField(
         _l("I read them the notice (who receives what, and for what) before they answered"),
         validators=[DataRequired()],
+    )
+    photo = FileField(
+        _l("Photo of the signed form (optional; JPEG, PNG or WebP, at most 5 MB)"),
+        render_kw={"accept": "image/jpeg,image/png,image/webp"},
     )
     submit = SubmitField(_l("Record their answer"))

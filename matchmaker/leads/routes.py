@@ -4,7 +4,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,7 +26,7 @@ from ..extensions import db
 from ..forms import ButtonForm
 from ..labels import LEAD_STATUS
 from ..models import ConsentMethod, ConsentParty, Lead, LeadKind, Notification, Role
-from ..services import disclosure, rebuild, vetting
+from ..services import disclosure, photos, rebuild, vetting
 from ..services import introductions as intro
 from ..services import leads as lead_queries
 from ..staff.routes import hand_over_form
@@ -105,13 +114,19 @@ STEPS = {
         lambda ld, f, u: intro.record_offline_consent(
             ld, u, ConsentParty(f.party.data), f.agree.data == "yes",
             ConsentMethod(f.method.data), f.given_by.data, f.given_on.data, f.fields.data,
-            bool(f.notice_read.data),
+            bool(f.notice_read.data), _upload(f.photo),
         ),
         A.CONNECT, "deputy", _l("Record an answer given offline (未开通)"),
         shown=lambda ld: bool(intro.offline_sides(ld)),
     ),
 }  # fmt: skip
 STEP_NAMES = "any(" + ", ".join(f'"{name}"' for name in STEPS) + ")"
+PARTIES = "any(" + ", ".join(f'"{party.value}"' for party in ConsentParty) + ")"
+
+
+def _upload(field) -> bytes | None:
+    """The bytes of an uploaded file (one byte past the limit at most), or None."""
+    return field.data.read(photos.MAX_BYTES + 1) if field.data else None
 
 
 def _lead(lead_id: int) -> Lead:
@@ -191,6 +206,7 @@ def show(lead_id: int):
         withdrawable=intro.may_withdraw(lead, party),
         confirmable=intro.may_confirm(lead, party),
         history=timeline(lead, current_user),
+        photos=intro.photographed(lead, current_user),
         button=ButtonForm(),
         conflicted=current_user.role is Role.DEPUTY
         and lead_queries.conflicted(current_user.deputy, lead),
@@ -210,6 +226,29 @@ def act(lead_id: int, step: str):
         if commit_or_flash(lambda: STEPS[step].run(lead, form, current_user)):
             flash(_("Done: the lead is now %(status)s.", status=_status(lead)), "success")
     return _back(lead)
+
+
+@bp.route(f"/<int:lead_id>/consents/<{PARTIES}:party>/photo")
+def consent_photo(lead_id: int, party: str):
+    """The photo of the signed paper form behind a side's answer the deputy recorded, for
+    the lead's deputy, its station's staff, administrators and that side; each view is
+    recorded."""
+    lead = _lead(lead_id)
+    photo = intro.consent_photo(lead, ConsentParty(party), current_user)
+    if photo is None:
+        abort(404)
+    response = make_response(photo.data)  # read before the commit expires the row
+    response.headers.update(
+        {
+            "Content-Type": photo.content_type,
+            "Content-Disposition": "inline",
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        }
+    )
+    intro.log_photo_view(current_user, photo)
+    db.session.commit()
+    return response
 
 
 def _status(lead: Lead) -> str:

@@ -59,6 +59,7 @@ class Entry(NamedTuple):
     text: str
     note: str  # only what a person wrote
     status: LeadStatus | None  # the status it led to, when it changed one
+    side: str | None = None  # the side whose answer a deputy recorded (offline)
 
 
 def who(lead: Lead, viewer: User, actor: User | None) -> str:
@@ -76,7 +77,9 @@ def timeline(lead: Lead, viewer: User) -> list[Entry]:
     for event in lead.events:
         changed = event.to_status if event.from_status != event.to_status else None
         text = sentence(lead, viewer, event)
-        entries.append(Entry(event.created_at, text, event.note or "", changed))
+        detail = event.detail or {}
+        side = detail.get("party") if detail.get("method") else None
+        entries.append(Entry(event.created_at, text, event.note or "", changed, side))
     return entries
 
 

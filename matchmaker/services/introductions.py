@@ -26,6 +26,7 @@ from ..models import (
     ConsentDecision,
     ConsentMethod,
     ConsentParty,
+    ConsentPhoto,
     ContactView,
     Deputy,
     Lead,
@@ -36,7 +37,7 @@ from ..models import (
     Role,
     User,
 )
-from . import audit, vetting
+from . import audit, photos, vetting
 from .clock import LOCAL, add_months, local_date, now, today
 from .errors import DomainError
 from .leads import conflicted, offer_of, seeker_of
@@ -334,11 +335,13 @@ def record_offline_consent(
     given_on: date,
     fields: list[str],
     notice_read: bool,
+    photo: bytes | None = None,
 ) -> Lead:
     """The deputy records a side's answer given in person, by phone or on a signed paper
     form, for a side that has no account (one with an account answers for itself): who
-    gave it, when, how, which fields, under the notice the deputy read out. The side sees
-    it once it has an account, and may withdraw it as any consent."""
+    gave it, when, how, which fields, under the notice the deputy read out, and for a
+    paper form optionally a photo of it. The side sees it once it has an account, and may
+    withdraw it as any consent."""
     _require_deputy(actor, lead)
     if lead.status is not S.INTRODUCED:
         raise DomainError("transition_not_allowed", status=lead.status.value, action="consent")
@@ -363,10 +366,60 @@ def record_offline_consent(
         raise DomainError("fields_required", field="fields")
     if not notice_read:
         raise DomainError("notice_not_read", field="notice_read")
+    kept = _photo_of_form(method, photo)
     record = Consent(lead=lead, user_id=None, party=party, recorded_by_id=actor.id)
     record.method, record.given_by = method, given_by
     record.given_at = datetime.combine(given_on, time(12), tzinfo=LOCAL).astimezone(UTC)
+    if kept is not None:
+        record.photo = ConsentPhoto(
+            content_type=kept.content_type, data=kept.data, size=len(kept.data),
+            sha256=kept.sha256, uploaded_by_id=actor.id,
+        )  # fmt: skip
     return _decide(lead, actor, record, agree, chosen)
+
+
+def _photo_of_form(method: ConsentMethod, photo: bytes | None) -> photos.Photo | None:
+    """The photo of a signed paper form, checked and encoded again (None: no photo)."""
+    if not photo:
+        return None
+    if method is not ConsentMethod.PAPER:
+        raise DomainError("photo_needs_paper", field="photo")
+    return photos.clean(photo, field="photo")
+
+
+def consent_photo(lead: Lead, party: ConsentParty, viewer: User) -> ConsentPhoto | None:
+    """The photo of the signed form behind a side's recorded answer, for those who may see
+    it: the lead's deputy, staff of its station, an administrator, and the side itself once
+    it has an account. None for anyone else, and when there is no photo."""
+    record = consent_of(lead, party)
+    if record is None or record.method is ConsentMethod.ONLINE or record.photo is None:
+        return None
+    return record.photo if _may_see_photo(lead, party, viewer) else None
+
+
+def photographed(lead: Lead, viewer: User) -> set[str]:
+    """The sides of this lead whose signed-form photo ``viewer`` may open."""
+    return {party.value for party in SIDES[lead.kind] if consent_photo(lead, party, viewer)}
+
+
+def _may_see_photo(lead: Lead, party: ConsentParty, viewer: User) -> bool:
+    deputy = viewer.deputy if viewer.role is Role.DEPUTY else None
+    station_staff = viewer.role is Role.STAFF and lead.station_id is not None
+    return (
+        viewer.role is Role.ADMIN
+        or (station_staff and viewer.station_id == lead.station_id)
+        or may_act_as_deputy(deputy, lead)
+        or party_of(lead, viewer) is party
+    )
+
+
+def log_photo_view(viewer: User, photo: ConsentPhoto) -> None:
+    """Record that ``viewer`` opened the photo of a signed consent form."""
+    consent = photo.consent
+    audit.record(
+        viewer, "consent_photo_viewed", f"consent:{consent.id}",
+        lead=consent.lead_id, party=consent.party.value,
+    )  # fmt: skip
 
 
 def offline_sides(lead: Lead) -> list[ConsentParty]:

@@ -3,7 +3,8 @@
 ``personal_data`` gathers everything held about a graduate: the profile, the consents,
 the introductions and who viewed their contact details. ``erase`` deletes the account:
 personal fields are scrubbed, anonymous facts (degree, major, year) stay for the
-statistics, consents end and open leads are closed.
+statistics, consents end (a photo of their signed paper form is deleted) and open leads
+are closed.
 """
 
 from __future__ import annotations
@@ -15,7 +16,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
-from ..models import ContactView, Graduate, Lead, LeadStatus, Notification, TalentNeed, User
+from ..models import (
+    ConsentParty,
+    ContactView,
+    Graduate,
+    Lead,
+    LeadStatus,
+    Notification,
+    TalentNeed,
+    User,
+)
 from ..passwords import hash_password, verify_password
 from . import audit
 from .errors import DomainError
@@ -110,6 +120,8 @@ def scrub(graduate: Graduate) -> None:
         for consent in lead.consents:
             if consent.withdrawn_at is None:
                 consent.withdrawn_at = now
+            if consent.party is ConsentParty.GRADUATE:
+                consent.photo = None  # their signed form: their name and signature
         if lead.status is LeadStatus.SUGGESTED:
             db.session.delete(lead)
         else:

@@ -58,7 +58,8 @@ ACTORS = ("anonymous", "firm", "investor", "graduate", "deputy", "staff", "admin
 ELSEWHERE = {
     ("imports.apply", ()): "offered after a clean preview: test_imported_hostile_text_*",
     ("leads.act", (("step", "record-consent"),)): "offered for a side without an account:"
-    " test_offline_consent (refusals of every field)",
+    " test_offline_consent (refusals of every field, files that are no photo) and"
+    " test_consent_photo (the upload through the step)",
     ("imports.columns", ()): "offered after an upload: test_hostile_column_choices_*",
     ("auth.reset_password", ()): "reached from an e-mailed link: test_password_reset.py",
     ("auth.accept_terms", ()): "offered only while newer terms wait: test_terms.py",
@@ -121,7 +122,8 @@ class FormReader(HTMLParser):
     def _field(self, tag, attrs):
         name, kind = attrs["name"], attrs.get("type", "submit" if tag == "button" else "text")
         form = self.form
-        if kind == "file":  # only the imports have one: see the roster tests
+        if kind == "file":  # the imports' (the roster tests) and the photo of a signed
+            # consent form (test_offline_consent, test_consent_photo)
             return
         if tag == "input" and kind in ("checkbox", "radio"):
             form.choices.setdefault(name, []).append(attrs.get("value", "on"))

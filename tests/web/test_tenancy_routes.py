@@ -105,6 +105,9 @@ TESTED_ELSEWHERE = {
     "imports.job_status": "test_import_progress (the same test)",
     "graduate.position": "test_graduate_home: an open position is every graduate's to read, a"
     " closed one only the introduced graduate's",
+    "leads.consent_photo": "test_consent_photo: the photo of a signed form the world's leads"
+    " have none of; its deputy, staff, administrators and the side open it, everyone else"
+    " (the other side too) gets 404",
 }
 
 
