@@ -14,6 +14,7 @@ from matchmaker.models import AuditEvent, Consent, ConsentPhoto, LeadStatus
 from matchmaker.services.clock import today
 from tests.services.test_offline_consent import photo_bytes
 from tests.web import two_tenants
+from tests.web.pages import said
 
 
 @pytest.fixture
@@ -81,18 +82,21 @@ def test_the_deputy_sends_the_photo_with_the_answer(photographed):
 
 
 @pytest.mark.parametrize(
-    ("photo", "filename", "message"),
+    ("photo", "filename", "code", "params"),
     [
-        (b"I agree, Li Ming", "form.jpg", "not a photo"),
-        (photo_bytes() + b"\x00" * (5 * 1024 * 1024), "form.jpg", "at most 5 MB"),
+        (b"I agree, Li Ming", "form.jpg", "photo_type", {}),
+        (photo_bytes() + b"\x00" * (5 * 1024 * 1024), "form.jpg", "photo_too_large",
+         {"limit_mb": 5}),
     ],
-)
-def test_a_bad_photo_is_refused_and_nothing_is_recorded(world, web_app, photo, filename, message):
+)  # fmt: skip
+def test_a_bad_photo_is_refused_and_nothing_is_recorded(
+    world, web_app, photo, filename, code, params
+):
     _without_account(world)
     deputy = two_tenants.signed_in(web_app, world.users["deputy"])
     response = _post(deputy, world.talent, _answer(world.talent, photo, filename))
     assert response.status_code == 302
-    assert message in deputy.get(response.location).text
+    assert said(web_app, code, **params) in deputy.get(response.location).text
     assert db.session.scalar(select(func.count(Consent.id))) == 0
     assert db.session.scalar(select(func.count(ConsentPhoto.id))) == 0
 
