@@ -72,7 +72,7 @@ def register_warm_up(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from . import database, models, outbox, queue  # noqa: F401  (pragmas; tables; hooks)
     from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
-    from .i18n import select_locale
+    from .i18n import install_template_gettext, select_locale
 
     db.init_app(app)
     migrate.init_app(
@@ -84,6 +84,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    install_template_gettext(app)
     mail.init_app(app)
     login_manager.init_app(app)
     queue.init_app(app)

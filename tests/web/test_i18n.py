@@ -59,3 +59,17 @@ def test_pages_load_no_outside_assets(client, auth):
         sources = re.findall(r'(?:src|href)="([^"]+)"', html)
         outside = [s for s in sources if re.match(r"^(https?:)?//", s)]
         assert outside == [], (url, outside)
+
+
+def test_templates_follow_a_forced_locale_and_come_back(web_app):
+    """Templates keep the translations of a request's locale, and switch with
+    ``force_locale`` (an e-mail in the reader's language) and back after it."""
+    from flask_babel import force_locale
+
+    with web_app.test_request_context("/"):
+        line = web_app.jinja_env.from_string("{{ _('Sign in') }}")
+        before = line.render()
+        with force_locale("en"):
+            forced = line.render()
+        after = line.render()
+    assert (before, forced, after) == ("登录", "Sign in", "登录")
