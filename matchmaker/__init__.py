@@ -110,8 +110,7 @@ CONTENT_SECURITY_POLICY = {
 def register_security_headers(app: Flask) -> None:
     """CSP (with nonces for any script), no framing, nosniff, referrer policy, and no
     caching of pages that belong to a signed-in person."""
-    from flask import request
-    from flask_login import current_user
+    from flask import request, session
 
     from .extensions import talisman
 
@@ -132,7 +131,9 @@ def register_security_headers(app: Flask) -> None:
         # query, so they arrive even while an import holds SQLite's write lock).
         # A response that forbids storing already keeps its own header (a photo's
         # "private, no-store").
-        personal = request.endpoint != "static" and current_user.is_authenticated
+        # Whether someone is signed in, from the session itself: the account may have
+        # been expired by the request's commit, and reading it again costs a query.
+        personal = request.endpoint != "static" and "_user_id" in session
         if personal and not response.cache_control.no_store:
             response.headers["Cache-Control"] = "no-store"
         return response

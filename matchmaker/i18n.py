@@ -2,7 +2,7 @@
 translations looked up once per locale and request."""
 
 from flask import Flask, current_app, g, request, session
-from flask_babel import get_translations
+from flask_babel import Domain, get_translations
 
 
 def select_locale() -> str:
@@ -33,13 +33,32 @@ def translations():
     kept = getattr(context, "_translations_kept", None)
     if locale is not None and kept is not None and kept[0] is locale:
         return kept[1]
-    found = get_translations()
+    found = _LOOKUP.get_translations()
     context._translations_kept = (getattr(context._flask_babel, "babel_locale", None), found)
     return found
 
 
+class KeptDomain(Domain):
+    """The app's message domain, answering from ``translations``: what ``gettext`` and
+    every lazy string (form labels, labels of states) ask for, hundreds of times a page."""
+
+    def get_translations(self):
+        return translations()
+
+
+#: Flask-Babel's own lookup, which ``translations`` asks once per locale and context.
+_LOOKUP = Domain()
+KEPT = KeptDomain()
+
+
 def install_template_gettext(app: Flask) -> None:
-    """Templates translate through ``translations`` (after ``babel.init_app``)."""
+    """Templates, ``gettext`` and lazy strings translate through ``translations`` (after
+    ``babel.init_app``)."""
+
+    @app.before_request
+    def keep_translations() -> None:
+        KEPT.as_default()
+
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: translations().ugettext(s),
         ngettext=lambda s, p, n: translations().ungettext(s, p, n),

@@ -262,7 +262,11 @@ class Region(db.Model):
     level: Mapped[RegionLevel] = mapped_column(str_enum(RegionLevel, "region_level"))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), index=True)
 
-    parent: Mapped[Region | None] = relationship(remote_side=[id], back_populates="children")
+    # Joined with every region loaded, up to the province (a township is three levels
+    # below): a place's label needs its whole lineage, and the table is a few dozen rows.
+    parent: Mapped[Region | None] = relationship(
+        remote_side=[id], back_populates="children", lazy="joined", join_depth=3
+    )
     children: Mapped[list[Region]] = relationship(back_populates="parent", order_by="Region.id")
 
     def lineage(self) -> list[Region]:

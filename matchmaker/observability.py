@@ -13,7 +13,6 @@ import time
 import uuid
 
 from flask import Flask, g, render_template, request
-from flask_login import current_user
 
 SANE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 log = logging.getLogger("matchmaker.requests")
@@ -72,10 +71,12 @@ def register(app: Flask) -> None:
 
 
 def _fields(status: int) -> dict:
-    actor = current_user.get_id().split(".")[0] if current_user.is_authenticated else None
+    from .auth.session import signed_in_id
+
+    actor = signed_in_id()
     return {
         "request_id": g.get("request_id", ""),
-        "actor": actor,
+        "actor": str(actor) if actor is not None else None,
         "action": request.endpoint or "",
         "method": request.method,
         "path": request.path,

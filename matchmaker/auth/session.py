@@ -8,10 +8,11 @@ older session, copied cookies included) and the session's age (30 minutes idle,
 
 from datetime import UTC, datetime, timedelta
 
-from flask import Flask, flash, redirect, request, session, url_for
+from flask import Flask, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, logout_user
+from sqlalchemy import inspect
 
 from ..extensions import db
 from ..models import User
@@ -35,6 +36,16 @@ def configure(login_manager: LoginManager) -> None:
         if user is None or (user.session_token or "") != token:
             return None
         return user
+
+
+def signed_in_id() -> int | None:
+    """The id of the account this request signed in with, without reading the account
+    again (a commit during the request expires it; reading it back costs a query)."""
+    user = g.get("_login_user")
+    if not isinstance(user, User):
+        return None
+    identity = inspect(user).identity
+    return identity[0] if identity else None
 
 
 def started(now: datetime | None = None) -> None:

@@ -60,7 +60,7 @@ def suggestions():
     ]
     wanted = filters.wanted()
     page = paginate(leads.suggestions_for(deputy, wanted), 20)
-    rebuild.explain_many(page.items)  # those a rebuild left to be made when shown
+    made = rebuild.explain_many(page.items)  # those a rebuild left to be made when shown
     now = datetime.now(UTC)
     shown = render_template(
         "deputy/suggestions.html",
@@ -76,5 +76,6 @@ def suggestions():
             "defer": DeferForm(prefix="defer"),
         },
     )
-    db.session.commit()  # the explanations just made
+    if made:
+        db.session.commit()  # the explanations just made
     return shown

@@ -190,9 +190,8 @@ def show(lead_id: int):
     lead = _lead(lead_id)
     party = intro.party_of(lead, current_user)
     contacts = _contacts(lead)
-    rebuild.explain_many([lead])  # made when first shown, if a rebuild left it to be
-    db.session.commit()  # the contact views just logged, the explanation just made
-    return render_template(
+    made = rebuild.explain_many([lead])  # made when first shown, if a rebuild left it to be
+    shown = render_template(
         "leads/show.html",
         lead=lead,
         party=party,
@@ -212,6 +211,9 @@ def show(lead_id: int):
         and lead_queries.conflicted(current_user.deputy, lead),
         hand_over=hand_over_form(lead) if current_user.role is Role.STAFF else None,
     )
+    if made or db.session.new or db.session.dirty:
+        db.session.commit()  # the contact views just logged, the explanation just made
+    return shown
 
 
 @bp.route(f"/<int:lead_id>/<{STEP_NAMES}:step>", methods=["POST"])

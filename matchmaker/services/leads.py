@@ -17,7 +17,6 @@ from ..models import (
     InvestorInterest,
     Lead,
     LeadStatus,
-    Region,
     Role,
     Station,
     TalentNeed,
@@ -231,7 +230,7 @@ def _capped(query: Select, cap: int = 500):
 
 def _places(path):
     """A region and its ancestors (a card shows the region's label, or its city)."""
-    return path.selectinload(Region.parent, recursion_depth=3)
+    return path  # a region comes with its lineage (``Region.parent`` is joined)
 
 
 #: What the cards of a lead show, loaded with the page instead of per card: the lead's

@@ -14,7 +14,6 @@ from ..models import (
     InvestmentProject,
     NeedStatus,
     ProjectStatus,
-    Region,
     TalentNeed,
     graduate_sectors,
 )
@@ -40,7 +39,7 @@ class RegisterFilter:
 
 
 def _places(path):
-    return path.selectinload(Region.parent, recursion_depth=3)
+    return path  # a region comes with its lineage (``Region.parent`` is joined)
 
 
 def graduates(

@@ -23,7 +23,6 @@ from ..models import (
     Lead,
     LeadKind,
     LeadStatus,
-    Region,
     TalentNeed,
 )
 from .errors import DomainError
@@ -174,7 +173,7 @@ def _unverified_in(query: Select, region_ids: list[int] | None) -> Select:
 #: What a row of a list of firms shows, loaded with the page instead of per row.
 FIRM_ROWS = (
     joinedload(Enterprise.sector),
-    joinedload(Enterprise.region).selectinload(Region.parent, recursion_depth=3),
+    joinedload(Enterprise.region),  # with its lineage (``Region.parent`` is joined)
 )
 
 

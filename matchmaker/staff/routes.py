@@ -7,7 +7,7 @@ from flask import Blueprint, flash, make_response, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from ..auth.codes import issue_code_page
 from ..extensions import db
@@ -108,12 +108,7 @@ def _register(name: str, template: str, **context):
 
 def _place_choices(area: list[int]):
     """The regions of the station's area, as 鄢陵县陈化店镇, county first."""
-    regions = db.session.scalars(
-        select(Region)
-        .where(Region.id.in_(area))
-        .options(selectinload(Region.parent, recursion_depth=3))
-        .order_by(Region.id)
-    )
+    regions = db.session.scalars(select(Region).where(Region.id.in_(area)).order_by(Region.id))
     return [(r.id, r.label) for r in regions]
 
 
