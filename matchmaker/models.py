@@ -29,9 +29,11 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    func,
+    select,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from .extensions import db
 
@@ -960,3 +962,14 @@ class Notification(db.Model):
 
     user: Mapped[User] = relationship()
     lead: Mapped[Lead | None] = relationship()
+
+
+#: Unread notifications of an account, loaded with the account where asked for
+#: (``undefer``): the inbox badge of every page, without a statement of its own.
+User.unread_count = column_property(
+    select(func.count(Notification.id))
+    .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+    .correlate_except(Notification)
+    .scalar_subquery(),
+    deferred=True,
+)

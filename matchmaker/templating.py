@@ -7,12 +7,12 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from .extensions import db
 from .identifiers import display_phone
 from .labels import ALL as LABELS
-from .models import ConsentParty, Notification, RegionLevel, Role, Sector
+from .models import ConsentParty, RegionLevel, Role, Sector
 from .services import disclosure
 from .services.introductions import dismiss_reasons
 from .services.match_store import CONCEPT_PREFIX
@@ -198,13 +198,7 @@ def register(app: Flask) -> None:
     @app.context_processor
     def common():
         nav = NAVIGATION.get(current_user.role, []) if current_user.is_authenticated else []
-        unread = 0
-        if current_user.is_authenticated:
-            unread = db.session.scalar(
-                select(func.count(Notification.id)).where(
-                    Notification.user_id == current_user.id, Notification.read_at.is_(None)
-                )
-            )
+        unread = current_user.unread_count if current_user.is_authenticated else 0
         return {
             "unread_notifications": unread,
             "navigation": nav,

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, logout_user
 from sqlalchemy import inspect
+from sqlalchemy.orm import undefer
 
 from ..extensions import db
 from ..models import User
@@ -32,7 +33,8 @@ def configure(login_manager: LoginManager) -> None:
         ident, _, token = session_id.partition(".")
         if not ident.isdigit():
             return None
-        user = db.session.get(User, int(ident))
+        # with the inbox badge's count, in the same statement
+        user = db.session.get(User, int(ident), options=[undefer(User.unread_count)])
         if user is None or (user.session_token or "") != token:
             return None
         return user

@@ -173,14 +173,16 @@ def available_steps(lead: Lead) -> dict:
     return steps
 
 
-def _contacts(lead: Lead) -> list:
-    """The people on this lead as the current user may see them; each view of contact
-    details is logged."""
+def _contacts(lead: Lead) -> tuple[list, int]:
+    """The people on this lead as the current user may see them, and how many views of
+    contact details were logged (each is)."""
     shown = disclosure.known_to(lead, current_user)
+    logged = 0
     for person in shown:
         if person.has_contact and person.account is not None:
             intro.log_contact_view(current_user, person.account, lead)
-    return shown
+            logged += 1
+    return shown, logged
 
 
 @bp.route("/<int:lead_id>")
@@ -189,7 +191,7 @@ def show(lead_id: int):
     sentences, and the steps the reader can take now."""
     lead = _lead(lead_id)
     party = intro.party_of(lead, current_user)
-    contacts = _contacts(lead)
+    contacts, logged = _contacts(lead)
     made = rebuild.explain_many([lead])  # made when first shown, if a rebuild left it to be
     shown = render_template(
         "leads/show.html",
@@ -211,7 +213,7 @@ def show(lead_id: int):
         and lead_queries.conflicted(current_user.deputy, lead),
         hand_over=hand_over_form(lead) if current_user.role is Role.STAFF else None,
     )
-    if made or db.session.new or db.session.dirty:
+    if made or logged:
         db.session.commit()  # the contact views just logged, the explanation just made
     return shown
 

@@ -148,3 +148,18 @@ def test_forms_start_from_what_is_known(client, auth, make_user, reference):
     assert (
         db.session.scalar(select(User).where(User.email == "newgrad@test.example")).graduate is None
     )
+
+
+def test_the_inbox_badge_counts_unread_notices_and_clears_when_read(web_app, make_user):
+    """The badge on every page is the number of unread notices, read with the account."""
+    from matchmaker.models import Notification
+    from tests.web import two_tenants
+
+    user = make_user(Role.GRADUATE)
+    db.session.add_all([Notification(user=user, kind="password_reset") for _ in range(3)])
+    db.session.commit()
+    client = two_tenants.signed_in(web_app, user)
+    badge = re.compile(r'<span class="count"[^>]*>(\d+)</span>')
+    assert badge.findall(client.get("/graduate/").text) == ["3"]
+    client.get("/leads/inbox")  # opening the inbox reads them
+    assert badge.findall(client.get("/graduate/").text) == []
