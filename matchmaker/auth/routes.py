@@ -275,8 +275,8 @@ def _claimed(user):
     if recorded:
         flash(
             _(
-                "A deputy recorded %(count)d answer(s) you gave in person or by phone. Each is"
-                " shown on its introduction, where you can withdraw it.",
+                "A deputy recorded %(count)d answer(s) you gave in person, by phone or on a signed"
+                " form. Each is shown on its introduction, where you can withdraw it.",
                 count=recorded,
             ),
             "info",

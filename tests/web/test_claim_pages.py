@@ -19,8 +19,8 @@ from tests.web.pages import said
 CODE = re.compile(r'<code class="claim-code">([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})</code>')
 NEW = "a new and long pass phrase"
 RECORDED = (
-    "A deputy recorded %(count)d answer(s) you gave in person or by phone. Each is"
-    " shown on its introduction, where you can withdraw it."
+    "A deputy recorded %(count)d answer(s) you gave in person, by phone or on a signed"
+    " form. Each is shown on its introduction, where you can withdraw it."
 )
 
 
