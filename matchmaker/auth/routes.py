@@ -235,7 +235,11 @@ def claim():
     e-mail address or credit code the station has on file. Without an account, this
     makes one; signed in as a graduate or firm with no profile yet, it links that one."""
     signed_in = current_user.is_authenticated
-    if signed_in and (current_user.graduate or current_user.enterprise or not _may_claim()):
+    if signed_in and (
+        current_user.role not in accounts.SELF_SERVICE_ROLES
+        or current_user.graduate
+        or current_user.enterprise
+    ):
         flash(_("Your account has its profile already; a claim code is for a new one."), "info")
         return redirect(url_for("public.home"))
     form = ClaimForm()
@@ -262,10 +266,6 @@ def claim():
                 _start_session(user)
             return _claimed(user)
     return render_template("auth/claim.html", form=form, signed_in=signed_in)
-
-
-def _may_claim() -> bool:
-    return current_user.role.value in ("graduate", "enterprise")
 
 
 def _claimed(user):

@@ -23,7 +23,6 @@ void it; a new invitation for the same profile voids the older ones.
 from __future__ import annotations
 
 import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -35,7 +34,6 @@ from ..identifiers import (
     check_credit_code,
     check_email,
     check_mobile,
-    normalise_text,
 )
 from ..models import (
     Consent,
@@ -51,11 +49,10 @@ from ..models import (
     TalentNeed,
     User,
 )
-from . import accounts, audit
+from . import accounts, audit, codes
 from .catalogue import station_area
 from .clock import now
 from .errors import DomainError
-from .resets import CODE_ALPHABET, CODE_LENGTH, display_code
 
 CLAIM_LIFETIME = timedelta(days=30)
 CLAIM_MAX_FAILURES = 5
@@ -111,7 +108,7 @@ def issue(actor: User, profile: Profile) -> Invitation:
     if profile.user_id is not None:
         raise DomainError("profile_has_account")
     _void_open(profile)
-    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    code = codes.new_code()
     expires = now() + CLAIM_LIFETIME
     db.session.add(
         ProfileClaim(
@@ -123,7 +120,7 @@ def issue(actor: User, profile: Profile) -> Invitation:
     )
     audit.record(actor, "claim_code_issued", _subject(profile))
     db.session.flush()
-    return Invitation(profile, display_code(code), expires)
+    return Invitation(profile, codes.display(code), expires)
 
 
 def open_invitation(profile: Profile) -> ProfileClaim | None:
@@ -178,13 +175,7 @@ def _subject(profile: Profile) -> str:
 
 
 def _digest(code: str) -> str:
-    return hashlib.sha256(plain_code(code).encode()).hexdigest()
-
-
-def plain_code(text: str | None) -> str:
-    """A code as typed or scanned (any case, width, spaces or dashes) in its plain form."""
-    folded = normalise_text(text or "").upper()[:64]
-    return "".join(ch for ch in folded if ch not in " -")
+    return hashlib.sha256(codes.plain(code).encode()).hexdigest()
 
 
 # --- the one rule: is this someone the station already holds? ---------------------------
@@ -226,12 +217,19 @@ def _parsed(check, value: str | None) -> str | None:
         return None
 
 
-def refuse_duplicate(held: Profile | None, code: str | None, field: str) -> None:
-    """Refuse a new account or profile that would duplicate ``held`` unless the claim
-    ``code`` is given (the caller then claims with it): ``claim_code_needed``, naming
-    ``field``, the detail that matched."""
-    if held is not None and not plain_code(code):
+def held_claim(role: Role, code: str | None, details: dict) -> tuple[ProfileClaim, Profile] | None:
+    """For a new account or profile with these ``details`` (``held_by_station``'s): None
+    when no station holds such a profile and no claim ``code`` is given; else the checked
+    invitation and its profile, to ``spend`` and ``take``. A held profile without a code is
+    ``claim_code_needed`` on the detail that matched; a code that does not fit,
+    ``claim_code_wrong`` (see ``check``)."""
+    held = held_by_station(role, **details)
+    if held is None and not codes.plain(code):
+        return None
+    if held is not None and not codes.plain(code):
+        field = next((k for k, v in details.items() if matches(held, [v])), next(iter(details)))
         raise DomainError("claim_code_needed", field=field)
+    return check(code, list(details.values()))
 
 
 # --- claiming ------------------------------------------------------------------------
@@ -254,8 +252,8 @@ def matches(profile: Profile, typed: list[str | None]) -> bool:
 
 def _live(code: str | None) -> tuple[ProfileClaim | None, Profile | None]:
     """The invitation of ``code`` and its profile, when it still works."""
-    plain = plain_code(code)
-    if len(plain) != CODE_LENGTH:
+    plain = codes.plain(code)
+    if len(plain) != codes.LENGTH:
         return None, None
     record = db.session.scalar(
         select(ProfileClaim).where(ProfileClaim.code_sha256 == _digest(plain))
@@ -365,18 +363,10 @@ def claim_with_new_account(
 
 
 def _count_wrong(record: ProfileClaim) -> None:
-    # Committed here (atomic UPDATEs): the request rolls back its refusal.
-    failures = ProfileClaim.failures
-    db.session.execute(
-        update(ProfileClaim).where(ProfileClaim.id == record.id).values(failures=failures + 1)
-    )
-    db.session.execute(
-        update(ProfileClaim)
-        .where(ProfileClaim.id == record.id, failures >= CLAIM_MAX_FAILURES,
-               ProfileClaim.voided_at.is_(None))
-        .values(voided_at=now())
+    codes.count_wrong_try(
+        ProfileClaim, record.id, ProfileClaim.failures, CLAIM_MAX_FAILURES,
+        {ProfileClaim.voided_at: now()},
     )  # fmt: skip
-    db.session.commit()
 
 
 def _adopt_offline_consents(profile: Profile, user: User) -> int:
@@ -420,17 +410,27 @@ def sign_up(claim_code: str | None = None, **details) -> User:
     """Self-service sign-up (``accounts.register``'s details), never a second profile: a
     graduate whose mobile number or e-mail address a station already holds gives the
     station's claim code, and the account takes that profile."""
-    role = details.get("role")
-    held = held_by_station(role, phone=details.get("phone"), email=details.get("email"))
-    if held is None and not plain_code(claim_code):
-        return accounts.register(**details)
-    field = "phone" if held is not None and matches(held, [details.get("phone")]) else "email"
-    refuse_duplicate(held, claim_code, field)
-    record, profile = check(claim_code, [details.get("phone"), details.get("email")])
-    spend(record)
+    found = held_claim(
+        details.get("role"),
+        claim_code,
+        {"phone": details.get("phone"), "email": details.get("email")},
+    )
+    if found is not None:
+        spend(found[0])  # before the account exists: of two at once, one wins
     user = accounts.register(**details)
-    take(record, profile, user)
+    if found is not None:
+        take(*found, user)
     return user
+
+
+def take_held(user: User, code: str | None, details: dict) -> Profile | None:
+    """A new profile's form: the profile a station holds under ``details``, taken over by
+    ``user`` with the claim ``code``; None when there is none and no code is given."""
+    found = held_claim(user.role, code, details)
+    if found is None:
+        return None
+    spend(found[0])
+    return take(*found, user)
 
 
 def recorded_for(user: User) -> int:

@@ -64,7 +64,7 @@ def save_enterprise(
     if enterprise is None and user is not None:
         enterprise = user.enterprise
         if enterprise is None:
-            enterprise = _claimed(user, claim_code, {"credit_code": credit_code})
+            enterprise = claims.take_held(user, claim_code, {"credit_code": credit_code})
     code = unique_credit_code(credit_code, current=enterprise)
     values = dict(
         name=name.strip(),
@@ -119,7 +119,7 @@ def save_graduate(
     if graduate is None and user is not None:
         graduate = user.graduate
         if graduate is None:
-            graduate = _claimed(user, claim_code, {"phone": phone, "email": email})
+            graduate = claims.take_held(user, claim_code, {"phone": phone, "email": email})
     hometown = None
     if hometown_id:
         hometown = get_or_refuse(Region, hometown_id, "region_unknown", "hometown_id")
@@ -149,17 +149,6 @@ def save_graduate(
     db.session.flush()
     matching.changed(graduate)
     return graduate
-
-
-def _claimed(user: User, code: str | None, details: dict) -> Graduate | Enterprise | None:
-    """The profile a station holds under these details, taken over by ``user`` with the
-    claim ``code``; None when the station holds none and no code is given."""
-    held = claims.held_by_station(user.role, **details)
-    if held is None and not claims.plain_code(code):
-        return None
-    field = next((k for k, v in details.items() if held and claims.matches(held, [v])), None)
-    claims.refuse_duplicate(held, code, field or next(iter(details)))
-    return claims.claim(code, list(details.values()), user)
 
 
 def set_open_to_matching(graduate: Graduate, is_open: bool) -> Graduate:

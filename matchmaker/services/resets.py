@@ -19,13 +19,12 @@ from datetime import timedelta
 
 from flask import current_app
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from ..extensions import db
-from ..identifiers import normalise_text
 from ..models import Deputy, Enterprise, Graduate, Notification, Role, Station, User
 from ..passwords import decoy_hash, hash_password, verify_password
-from . import accounts, audit
+from . import accounts, audit, codes
 from .catalogue import station_area
 from .clock import now
 from .errors import DomainError
@@ -33,9 +32,6 @@ from .errors import DomainError
 LINK_LIFETIME = timedelta(minutes=30)
 CODE_LIFETIME = timedelta(hours=24)
 CODE_MAX_FAILURES = 5
-#: No 0/O, 1/I/L: a code read out over the counter is typed back right.
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-CODE_LENGTH = 12  # about 59 bits
 MAX_TOKEN_LENGTH = 400
 
 
@@ -133,22 +129,12 @@ def issue_code(actor: User, name: str) -> tuple[User, str]:
     )
     if not allowed:
         raise DomainError("account_not_in_care", field="account")
-    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    code = codes.new_code()
     user.reset_code_hash = hash_password(code)
     user.reset_code_expires_at = now() + CODE_LIFETIME
     user.reset_code_failures = 0
     audit.record(actor, "reset_code_issued", f"user:{user.id}")
-    return user, display_code(code)
-
-
-def display_code(code: str) -> str:
-    """A code in groups of four, as it is read out: ``ABCD-EFGH-JKMN``."""
-    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
-
-
-def _plain_code(text: str) -> str:
-    folded = normalise_text(text or "").upper()[:64]
-    return "".join(ch for ch in folded if ch not in " -")
+    return user, codes.display(code)
 
 
 def reset_by_code(name: str, code: str, password: str) -> User:
@@ -167,7 +153,7 @@ def reset_by_code(name: str, code: str, password: str) -> User:
         and user.reset_code_expires_at > now()
     )
     stored = user.reset_code_hash if live else decoy_hash()
-    if not verify_password(stored, _plain_code(code)) or not live:
+    if not verify_password(stored, codes.plain(code)) or not live:
         if live:
             _count_wrong_code(user)
         raise DomainError("reset_code_wrong")
@@ -177,14 +163,7 @@ def reset_by_code(name: str, code: str, password: str) -> User:
 
 
 def _count_wrong_code(user: User) -> None:
-    # Committed here (one atomic UPDATE): the request rolls back its refusal.
-    failures = User.reset_code_failures
-    db.session.execute(
-        update(User).where(User.id == user.id).values(reset_code_failures=failures + 1)
-    )
-    db.session.execute(
-        update(User)
-        .where(User.id == user.id, failures >= CODE_MAX_FAILURES)
-        .values(reset_code_hash=None, reset_code_expires_at=None)
-    )
-    db.session.commit()
+    codes.count_wrong_try(
+        User, user.id, User.reset_code_failures, CODE_MAX_FAILURES,
+        {User.reset_code_hash: None, User.reset_code_expires_at: None},
+    )  # fmt: skip
