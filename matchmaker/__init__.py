@@ -127,12 +127,11 @@ def register_security_headers(app: Flask) -> None:
 
     @app.after_request
     def no_store_for_personal_pages(response):
-        # Static files are nobody's: serving them never loads the user (no database
-        # query, so they arrive even while an import holds SQLite's write lock).
-        # A response that forbids storing already keeps its own header (a photo's
+        # Whether someone is signed in is read from the session, never the account:
+        # static files then never load it (they arrive even while an import holds
+        # SQLite's write lock), and an account the request's commit expired is not read
+        # again. A response that forbids storing keeps its own header (a photo's
         # "private, no-store").
-        # Whether someone is signed in, from the session itself: the account may have
-        # been expired by the request's commit, and reading it again costs a query.
         personal = request.endpoint != "static" and "_user_id" in session
         if personal and not response.cache_control.no_store:
             response.headers["Cache-Control"] = "no-store"

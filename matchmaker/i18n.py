@@ -1,5 +1,5 @@
-"""Locale choice: Chinese unless the visitor switched to English; the templates'
-translations looked up once per locale and request."""
+"""Locale choice: Chinese unless the visitor switched to English; its translations looked
+up once per locale and request, for templates, ``gettext`` and lazy strings alike."""
 
 from flask import Flask, current_app, g, request, session
 from flask_babel import Domain, get_translations
